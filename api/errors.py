@@ -1,0 +1,90 @@
+"""The one place where domain errors become HTTP statuses and CLI exit codes.
+
+Every package has an ``errors.py`` whose classes carry a stable ``code``. ``STATUS`` maps classes to HTTP
+statuses (the most specific class listed wins); ``api/problems.py`` renders them as RFC 9457 problem+json and
+the CLI as one line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+from identifiers import errors as identifier_errors
+from ledger import errors as ledger_errors
+
+
+class ApiError(Exception):
+    """Errors that only the API and CLI raise (bad requests that no domain package sees)."""
+
+    code = "api.error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(ApiError):
+    """A resource (entry, checkpoint, tile, document) that does not exist."""
+
+    code = "api.not_found"
+    status = 404
+
+
+class CliFailure(Exception):
+    """A CLI command's failure with its code and exit status (2 for bad input, 1 for failed verification)."""
+
+    def __init__(self, code: str, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.exit_code = exit_code
+
+
+STATUS: dict[type[Exception], int] = {
+    ledger_errors.LedgerError: 400,
+    ledger_errors.RangeError: 404,
+    ledger_errors.TileError: 404,
+    ledger_errors.EntryTooLargeError: 413,
+    ledger_errors.ConsistencyError: 409,
+    ledger_errors.RefusedError: 422,
+    ledger_errors.StorageError: 500,
+    ledger_errors.BusyError: 503,
+    identifier_errors.IdentifierError: 400,
+}
+"""HTTP status per domain error class; looked up along the exception's MRO, most specific first."""
+
+VERIFICATION_FAILURES: tuple[type[Exception], ...] = (
+    ledger_errors.ProofError,
+    ledger_errors.RootMismatchError,
+    ledger_errors.SignatureError,
+    ledger_errors.PolicyError,
+    ledger_errors.ConsistencyError,
+)
+"""Errors that mean "checked, and it is not valid": the CLI exits 1 for these, 2 for other bad input."""
+
+
+def http_status(error: Exception) -> int | None:
+    """Return the HTTP status of a domain error, or None if it is not one of ours."""
+    if isinstance(error, ApiError):
+        return error.status
+    if isinstance(error, ledger_errors.WitnessError):
+        return error.status
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return None
+
+
+def error_code(error: Exception) -> str | None:
+    """Return the stable code of a domain error, or None if it is not one of ours."""
+    code = getattr(error, "code", None)
+    if http_status(error) is None or not isinstance(code, str):
+        return None
+    return code
+
+
+def describe(error: Exception) -> tuple[str | None, str, int]:
+    """Return (code, one-line message, CLI exit status) for an error; code is None for foreign errors."""
+    code = error_code(error)
+    message = " ".join(str(error).split())
+    exit_code = 1 if isinstance(error, VERIFICATION_FAILURES) else 2
+    return code, message, exit_code
