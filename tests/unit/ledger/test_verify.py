@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import LedgerError, ProofError, RootMismatchError
-from ledger.hashing import EMPTY_ROOT, leaf_hash, node_hash
+from ledger.hashing import EMPTY_ROOT, leaf_hash
 from ledger.verify import (
     inclusion_proof_size,
     root_from_consistency_proof,
@@ -18,6 +18,7 @@ from ledger.verify import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.unit.ledger import naive
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 MERKLE = VECTORS / "merkle"
@@ -152,48 +153,16 @@ LEAVES = [bytes.fromhex(h) for h in REF["leaf_hashes_hex"]]
 ROOTS = [bytes.fromhex(h) for h in REF["root_hashes_hex"]]
 
 
-def _mth(leaves: list[bytes]) -> bytes:
-    """RFC 9162 section 2.1.1 written out literally: split at the largest power of two below n."""
-    if not leaves:
-        return EMPTY_ROOT
-    if len(leaves) == 1:
-        return leaves[0]
-    k = 1 << ((len(leaves) - 1).bit_length() - 1)
-    return node_hash(_mth(leaves[:k]), _mth(leaves[k:]))
-
-
-def _path(m: int, leaves: list[bytes]) -> list[bytes]:
-    """RFC 9162 section 2.1.3.1 PATH(m, D[n]), literally."""
-    n = len(leaves)
-    if n == 1:
-        return []
-    k = 1 << ((n - 1).bit_length() - 1)
-    if m < k:
-        return [*_path(m, leaves[:k]), _mth(leaves[k:])]
-    return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
-
-
-def _subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
-    """RFC 9162 section 2.1.4.1 SUBPROOF(m, D[n], b), literally."""
-    n = len(leaves)
-    if m == n:
-        return [] if whole else [_mth(leaves)]
-    k = 1 << ((n - 1).bit_length() - 1)
-    if m <= k:
-        return [*_subproof(m, leaves[:k], whole), _mth(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), _mth(leaves[:k])]
-
-
 def test_reference_leaves_and_roots() -> None:
     inputs = [bytes.fromhex(h) for h in REF["leaf_inputs_hex"]]
     assert [leaf_hash(e) for e in inputs] == LEAVES
-    assert [_mth(LEAVES[:n]) for n in range(9)] == ROOTS
+    assert [naive.mth(LEAVES[:n]) for n in range(9)] == ROOTS
 
 
 @pytest.mark.parametrize("size", range(1, 9))
 def test_reference_inclusion(size: int) -> None:
     for index in range(size):
-        proof = _path(index, LEAVES[:size])
+        proof = naive.path(index, LEAVES[:size])
         assert len(proof) == inclusion_proof_size(index, size)
         verify_inclusion(LEAVES[index], index, size, proof, ROOTS[size])
         assert root_from_inclusion_proof(LEAVES[index], index, size, proof) == ROOTS[size]
@@ -205,7 +174,7 @@ def test_reference_inclusion(size: int) -> None:
 @pytest.mark.parametrize("size2", range(1, 9))
 def test_reference_consistency(size2: int) -> None:
     for size1 in range(1, size2 + 1):
-        proof = _subproof(size1, LEAVES[:size2], True)
+        proof = naive.subproof(size1, LEAVES[:size2], True)
         verify_consistency(size1, size2, ROOTS[size1], ROOTS[size2], proof)
         assert root_from_consistency_proof(size1, size2, ROOTS[size1], proof) == ROOTS[size2]
         if size1 < size2:
@@ -225,16 +194,16 @@ def test_consistency_from_zero_is_a_shape_error() -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: verify_inclusion(LEAVES[0], 8, 8, _path(0, LEAVES), ROOTS[8]),
-        lambda: verify_inclusion(LEAVES[0], -1, 8, _path(0, LEAVES), ROOTS[8]),
-        lambda: verify_inclusion(LEAVES[0][:31], 0, 8, _path(0, LEAVES), ROOTS[8]),
-        lambda: verify_inclusion(LEAVES[0], 0, 8, _path(0, LEAVES), ROOTS[8] + b"\0"),
-        lambda: verify_inclusion(LEAVES[0], 0, 8, [*_path(0, LEAVES)[:2], b"\0" * 33], ROOTS[8]),
-        lambda: verify_inclusion(LEAVES[0], 0, 8, [*_path(0, LEAVES), ROOTS[1]], ROOTS[8]),
+        lambda: verify_inclusion(LEAVES[0], 8, 8, naive.path(0, LEAVES), ROOTS[8]),
+        lambda: verify_inclusion(LEAVES[0], -1, 8, naive.path(0, LEAVES), ROOTS[8]),
+        lambda: verify_inclusion(LEAVES[0][:31], 0, 8, naive.path(0, LEAVES), ROOTS[8]),
+        lambda: verify_inclusion(LEAVES[0], 0, 8, naive.path(0, LEAVES), ROOTS[8] + b"\0"),
+        lambda: verify_inclusion(LEAVES[0], 0, 8, [*naive.path(0, LEAVES)[:2], b"\0" * 33], ROOTS[8]),
+        lambda: verify_inclusion(LEAVES[0], 0, 8, [*naive.path(0, LEAVES), ROOTS[1]], ROOTS[8]),
         lambda: verify_consistency(5, 4, ROOTS[5], ROOTS[4], []),
         lambda: verify_consistency(3, 7, ROOTS[3], ROOTS[7], []),
-        lambda: verify_consistency(3, 7, ROOTS[3][:16], ROOTS[7], _subproof(3, LEAVES[:7], True)),
-        lambda: verify_consistency(3, 7, ROOTS[3], ROOTS[7][:16], _subproof(3, LEAVES[:7], True)),
+        lambda: verify_consistency(3, 7, ROOTS[3][:16], ROOTS[7], naive.subproof(3, LEAVES[:7], True)),
+        lambda: verify_consistency(3, 7, ROOTS[3], ROOTS[7][:16], naive.subproof(3, LEAVES[:7], True)),
         lambda: verify_consistency(4, 4, ROOTS[4], ROOTS[4], [ROOTS[4]]),
         lambda: inclusion_proof_size(3, 3),
     ],
