@@ -122,3 +122,35 @@ class RefusedError(LedgerError):
     def __init__(self, message: str, *, reason_code: str) -> None:
         super().__init__(message)
         self.reason_code = reason_code
+
+
+class KeyFormatError(MalformedError):
+    """A signed-note verifier or signer key (vkey, skey) that does not parse, or whose key ID is wrong."""
+
+    code = "ledger.key_format"
+
+
+class KeyFileError(LedgerError):
+    """A private key file that cannot be written or read safely (exists already, or readable by others)."""
+
+    code = "ledger.key_file"
+
+
+class WitnessConflictError(WitnessError):
+    """C2SP tlog-witness 409: the old size does not match what the witness recorded, or a fork was offered.
+
+    ``recorded_size`` is the size of the latest checkpoint the witness cosigned for the origin; the HTTP
+    response body is ``body`` with Content-Type ``content_type``.
+    """
+
+    code = "ledger.witness_conflict"
+    content_type = "text/x.tlog.size"
+
+    def __init__(self, message: str, *, recorded_size: int) -> None:
+        super().__init__(message, status=409)
+        self.recorded_size = recorded_size
+
+    @property
+    def body(self) -> bytes:
+        """The 409 response body the spec prescribes: the recorded size in decimal and a newline."""
+        return f"{self.recorded_size}\n".encode()

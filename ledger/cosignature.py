@@ -1,0 +1,204 @@
+"""C2SP tlog-cosignature (c2sp.org/tlog-cosignature), the Ed25519 ``cosignature/v1`` type (0x04).
+
+A cosignature is a note signature on a checkpoint whose key ID is SHA-256(name || 0x0A || 0x04 || public
+key)[:4] and whose signature is a ``timestamped_signature``: the 8-byte big-endian POSIX timestamp, then the
+Ed25519 signature over ``"cosignature/v1\\ntime <timestamp>\\n"`` followed by the checkpoint's whole note
+text. :class:`CosignatureVerifier` and :class:`CosignatureSigner` satisfy :mod:`ledger.note`'s protocols,
+so cosignatures are opened like any other note signature.
+"""
+
+from __future__ import annotations
+
+import hmac
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ledger.errors import KeyFormatError, MalformedError, SignatureError
+from ledger.note import (
+    NoteSignature,
+    encode_key,
+    key_id,
+    parse_skey,
+    parse_vkey,
+    validate_key_name,
+)
+
+__all__ = [
+    "MAX_TIMESTAMP",
+    "SIG_TYPE_COSIGNATURE_V1",
+    "CosignatureSigner",
+    "CosignatureVerifier",
+    "cosign",
+    "cosigned_message",
+    "signature_timestamp",
+]
+
+SIG_TYPE_COSIGNATURE_V1 = 0x04
+"""Signature type byte of timestamped Ed25519 cosignatures (signed-note, "Signature types")."""
+
+MAX_TIMESTAMP = (1 << 63) - 1
+"""Largest timestamp a cosignature may carry (tlog-cosignature, "Format")."""
+
+_HEADER = b"cosignature/v1\n"
+_TIMESTAMP_SIZE = 8
+_ED25519_SIG_SIZE = 64
+_KEY_SIZE = 32
+
+
+def cosigned_message(checkpoint_text: bytes, timestamp: int) -> bytes:
+    """Return the message an Ed25519 v1 cosignature signs: header, time line, checkpoint note text.
+
+    Raises:
+        MalformedError: when the timestamp is negative or above 2^63 - 1, or the text does not end in a
+            newline.
+    """
+    if not 0 <= timestamp <= MAX_TIMESTAMP:
+        raise MalformedError(f"cosignature timestamp {timestamp} is outside 0..2^63-1")
+    if not checkpoint_text.endswith(b"\n"):
+        raise MalformedError("checkpoint text does not end in a newline")
+    return _HEADER + b"time %d\n" % timestamp + checkpoint_text
+
+
+def signature_timestamp(signature: bytes) -> int:
+    """Return the timestamp of a ``timestamped_signature`` (the note signature after its key ID).
+
+    Raises:
+        MalformedError: when the signature is not 8 + 64 bytes or its timestamp exceeds 2^63 - 1.
+    """
+    if len(signature) != _TIMESTAMP_SIZE + _ED25519_SIG_SIZE:
+        raise MalformedError(f"cosignature is {len(signature)} bytes, want 72")
+    (timestamp,) = struct.unpack(">Q", signature[:_TIMESTAMP_SIZE])
+    if timestamp > MAX_TIMESTAMP:
+        raise MalformedError("cosignature timestamp exceeds 2^63 - 1")
+    return int(timestamp)
+
+
+@dataclass(frozen=True)
+class CosignatureVerifier:
+    """A witness's Ed25519 cosignature/v1 public key, under the witness's key name."""
+
+    name: str
+    public_key: bytes
+
+    def __post_init__(self) -> None:
+        validate_key_name(self.name)
+        if len(self.public_key) != _KEY_SIZE:
+            raise KeyFormatError(f"Ed25519 public key is {len(self.public_key)} bytes, want 32")
+
+    @property
+    def key_id(self) -> bytes:
+        """SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
+        return key_id(self.name, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        """This key as a verifier key string with type 0x04."""
+        return encode_key(self.name, self.key_id, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
+        """Parse a cosignature/v1 verifier key (type 0x04).
+
+        Raises:
+            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
+        """
+        name, _, sig_type, key = parse_vkey(vkey)
+        if sig_type != SIG_TYPE_COSIGNATURE_V1:
+            raise KeyFormatError(f"verifier key {name} has type 0x{sig_type:02x}, want 0x04 (cosignature)")
+        return cls(name, key)
+
+    def verify(self, message: bytes, signature: bytes) -> None:
+        """Check a timestamped cosignature over the checkpoint note text ``message``.
+
+        Raises:
+            SignatureError: when the signature is malformed or does not verify.
+        """
+        try:
+            timestamp = signature_timestamp(signature)
+            signed = cosigned_message(message, timestamp)
+        except MalformedError as e:
+            raise SignatureError(f"{self.name}: {e.message}") from e
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature[_TIMESTAMP_SIZE:], signed)
+        except InvalidSignature as e:
+            raise SignatureError(f"{self.name}+{self.key_id.hex()}: cosignature does not verify") from e
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+@dataclass(frozen=True, repr=False)
+class CosignatureSigner:
+    """A witness's cosigning key. ``clock`` gives the POSIX time each signature is stamped with."""
+
+    name: str
+    seed: bytes
+    clock: Callable[[], int] = field(default=_now, compare=False)
+
+    def __post_init__(self) -> None:
+        validate_key_name(self.name)
+        if len(self.seed) != _KEY_SIZE:
+            raise KeyFormatError(f"Ed25519 private key is {len(self.seed)} bytes, want 32")
+
+    def __repr__(self) -> str:
+        return f"CosignatureSigner(name={self.name!r}, key_id={self.key_id.hex()})"
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte Ed25519 public key."""
+        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
+
+    @property
+    def key_id(self) -> bytes:
+        """The key ID of the matching verifier (type 0x04)."""
+        return self.verifier().key_id
+
+    @property
+    def skey(self) -> str:
+        """This key as a signer key string with type 0x04 (secret)."""
+        typed = bytes([SIG_TYPE_COSIGNATURE_V1]) + self.seed
+        return "PRIVATE+KEY+" + encode_key(self.name, self.key_id, typed)
+
+    def verifier(self) -> CosignatureVerifier:
+        """The verifier for this signer's public key."""
+        return CosignatureVerifier(self.name, self.public_key)
+
+    @classmethod
+    def from_skey(cls, skey: str, clock: Callable[[], int] = _now) -> CosignatureSigner:
+        """Parse a type-0x04 signer key and check its key ID against the derived public key.
+
+        Raises:
+            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
+        """
+        name, kid, sig_type, seed = parse_skey(skey)
+        if sig_type != SIG_TYPE_COSIGNATURE_V1:
+            raise KeyFormatError(f"signer key {name} has type 0x{sig_type:02x}, want 0x04 (cosignature)")
+        signer = cls(name, seed, clock)
+        if not hmac.compare_digest(kid, signer.key_id):
+            raise KeyFormatError(f"signer key {name}: key ID does not match the key")
+        return signer
+
+    def sign_at(self, message: bytes, timestamp: int) -> bytes:
+        """Return the timestamped cosignature over the checkpoint note text ``message`` at ``timestamp``."""
+        signed = cosigned_message(message, timestamp)
+        signature = Ed25519PrivateKey.from_private_bytes(self.seed).sign(signed)
+        return struct.pack(">Q", timestamp) + signature
+
+    def sign(self, message: bytes) -> bytes:
+        """Return the timestamped cosignature over ``message``, stamped with the clock's time."""
+        return self.sign_at(message, self.clock())
+
+
+def cosign(checkpoint_text: str, signer: CosignatureSigner, timestamp: int) -> NoteSignature:
+    """Cosign a checkpoint's note text at ``timestamp`` and return the signature line's contents.
+
+    Raises:
+        MalformedError: when the timestamp is out of range or the text does not end in a newline.
+    """
+    return NoteSignature(signer.name, signer.key_id, signer.sign_at(checkpoint_text.encode(), timestamp))
