@@ -1,0 +1,119 @@
+"""A signed JSON document kept as the exact bytes it arrived as, next to its parsed form and its digest.
+
+A signature covers what the signer signed, not what a parser or serialiser makes of it later, so verification
+always parses the stored bytes afresh (never a re-serialised model), and unknown fields survive untouched. The
+document's identity in the log and the content-addressed store is ``sha256:<hex>`` of its RFC 8785 (JCS)
+form, so two byte-wise different spellings of the same JSON (key order, whitespace, escapes) share one digest.
+
+Parsing is strict where JSON (RFC 8259) leaves room for disagreement between parsers: duplicate object keys,
+``NaN``/``Infinity``, a byte-order mark, invalid UTF-8 and numbers RFC 8785 cannot represent (integers
+beyond IEEE 754 double precision) are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import rfc8785
+
+from passport.errors import MalformedCredentialError
+
+DIGEST_PREFIX = "sha256:"
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise MalformedCredentialError(f"duplicate JSON object key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise MalformedCredentialError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse JSON bytes strictly (see the module docstring) and return the value.
+
+    Raises:
+        MalformedCredentialError: the bytes are not strict UTF-8 JSON.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise MalformedCredentialError("JSON text must not start with a byte-order mark")
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except MalformedCredentialError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise MalformedCredentialError(f"not valid JSON: {e}") from e
+
+
+def canonical_json(value: Any) -> bytes:
+    """Return the RFC 8785 JSON Canonicalization Scheme serialisation of a JSON value.
+
+    Raises:
+        MalformedCredentialError: the value has no JCS form (non-finite or out-of-range numbers, lone
+            surrogates, non-JSON types).
+    """
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError, TypeError, ValueError, RecursionError) as e:
+        raise MalformedCredentialError(f"value has no RFC 8785 canonical form: {e}") from e
+
+
+def jcs_digest(value: Any) -> str:
+    """Return ``sha256:<hex>`` of the JCS form of a JSON value.
+
+    Raises:
+        MalformedCredentialError: the value has no JCS form.
+    """
+    return DIGEST_PREFIX + hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A JSON-LD document as received: its exact bytes, its parsed JSON object, its JCS form and digest.
+
+    Build one with :meth:`from_bytes` (received bytes) or :meth:`from_json` (a document this process made,
+    whose bytes are then its JCS form). ``data`` is for reading; verification re-parses ``raw``.
+    """
+
+    raw: bytes
+    data: Mapping[str, Any] = field(compare=False, repr=False)
+    canonical: bytes = field(compare=False, repr=False)
+    digest: str = field(compare=False)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> SignedDocument:
+        """Parse received bytes, keeping them exactly.
+
+        Raises:
+            MalformedCredentialError: the bytes are not strict JSON, not a JSON object, or have no JCS form.
+        """
+        data = parse_json(bytes(raw))
+        if not isinstance(data, dict):
+            raise MalformedCredentialError("a credential must be a JSON object")
+        canonical = canonical_json(data)
+        return cls(bytes(raw), data, canonical, DIGEST_PREFIX + hashlib.sha256(canonical).hexdigest())
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> SignedDocument:
+        """Wrap a document built in this process; its exact bytes are its JCS serialisation.
+
+        Raises:
+            MalformedCredentialError: the document has no JCS form.
+        """
+        return cls.from_bytes(canonical_json(dict(document)))
+
+    def parse(self) -> dict[str, Any]:
+        """Return a fresh parse of the exact bytes (what verification works on)."""
+        data = parse_json(self.raw)
+        assert isinstance(data, dict)
+        return data
