@@ -11,16 +11,18 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
-from api.errors import CliFailure, describe
+from api.errors import CliError, describe
 
-# Each module named here defines ``register(subparsers)``, adding its subcommands with ``set_defaults(run=...)``
-# where ``run(args) -> int``.
+# Each module named here defines ``register(subparsers)``, adding its subcommands with
+# ``set_defaults(run=...)`` where ``run(args) -> int``.
 COMMAND_MODULES = ("api.commands.log",)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every command module's subcommands registered."""
-    parser = argparse.ArgumentParser(prog="carbontrail", description="Product-carbon-footprint transparency ledger.")
+    parser = argparse.ArgumentParser(
+        prog="carbontrail", description="Product-carbon-footprint transparency ledger."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         import_module(name).register(sub)
@@ -34,10 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except CliFailure as e:
+    except CliError as e:
         print(f"carbontrail: {e.code}: {e.message}", file=sys.stderr)
         return e.exit_code
-    except Exception as e:  # noqa: BLE001 - the one place a domain error becomes a one-line message
+    except Exception as e:  # the one place a domain error becomes a one-line message
         code, message, exit_code = describe(e)
         if code is None:
             raise

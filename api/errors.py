@@ -29,7 +29,7 @@ class NotFoundError(ApiError):
     status = 404
 
 
-class CliFailure(Exception):
+class CliError(Exception):
     """A CLI command's failure with its code and exit status (2 for bad input, 1 for failed verification)."""
 
     def __init__(self, code: str, message: str, *, exit_code: int = 2) -> None:

@@ -1,0 +1,89 @@
+"""The stored log on SQLite and PostgreSQL: appends, duplicates, admission, tiles, proofs and checkpoints."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import pytest
+
+from ledger import checkpoint as cp
+from ledger import keys, verify
+from ledger.errors import EntryTooLargeError
+from ledger.hashing import leaf_hash
+from ledger.note import Verifier
+from ledger.storage.sequencer import Accept, Decision, LogState, Refuse, Sequencer
+from ledger.storage.store import LogStore
+
+ORIGIN = "example.test/log"
+
+
+def make_log(url: str) -> tuple[LogStore, Sequencer, Verifier]:
+    skey, vkey = keys.generate_log_key(ORIGIN)
+    signer = keys.load_signer(skey)
+    store = LogStore.create(url, ORIGIN)
+
+    def sign(size: int, root: bytes) -> bytes:
+        return cp.sign_checkpoint(cp.Checkpoint(ORIGIN, size, root), [signer]).to_bytes()
+
+    return store, Sequencer(store, sign), keys.load_verifier(vkey)
+
+
+def test_append_prove_and_checkpoint(db_url: str) -> None:
+    store, seq, verifier = make_log(db_url)
+    entries = [f"entry {i}".encode() for i in range(700)]
+    results = []
+    for start in range(0, 700, 97):
+        results += seq.append(entries[start : start + 97])
+    assert [r.index for r in results] == list(range(700))
+    assert store.size() == 700
+    latest = store.latest_checkpoint()
+    assert latest is not None
+    assert latest.size == 700
+    signed = cp.open_checkpoint(latest.note, [verifier])
+    assert signed.checkpoint.root == store.root(700)
+    for index in (0, 1, 255, 256, 511, 699):
+        for size in (index + 1, 700):
+            proof = store.inclusion_proof(index, size)
+            verify.verify_inclusion(leaf_hash(entries[index]), index, size, proof, store.root(size))
+    sizes = store.checkpoint_sizes()
+    for old, new in itertools.pairwise(sizes):
+        proof = store.consistency_proof(old, new)
+        verify.verify_consistency(old, new, store.checkpoint(old).root, store.checkpoint(new).root, proof)
+    assert store.entry(300) == entries[300]
+
+
+def test_duplicates_get_first_index(db_url: str) -> None:
+    store, seq, _ = make_log(db_url)
+    first = seq.append([b"a", b"b", b"a"])
+    assert [r.index for r in first] == [0, 1, 0]
+    assert [r.duplicate for r in first] == [False, False, True]
+    again = seq.append([b"b"])
+    assert again[0].index == 1
+    assert again[0].duplicate
+    assert store.size() == 2
+
+
+def test_entry_too_large_changes_nothing(db_url: str) -> None:
+    store, seq, _ = make_log(db_url)
+    with pytest.raises(EntryTooLargeError) as info:
+        seq.append([b"ok", b"x" * 65536])
+    assert info.value.code == "ledger.entry_too_large"
+    assert store.size() == 0
+    assert seq.append([b"x" * 65535])[0].index == 0
+
+
+def test_admission_judges_each_position(db_url: str) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def admit(batch: Sequence[bytes], state: LogState) -> Sequence[Decision]:
+        seen.append((state.size, len(batch)))
+        return [Refuse("test.odd", "odd entries refused") if e.endswith(b"!") else Accept() for e in batch]
+
+    store, seq, _ = make_log(db_url)
+    seq.admission = admit
+    results = seq.append([b"one", b"two!", b"three"])
+    assert [r.index for r in results] == [0, None, 1]
+    assert results[1].refused_code == "test.odd"
+    assert seen == [(0, 3)]
+    assert store.size() == 2
