@@ -1,0 +1,154 @@
+"""tlog-policy files: strict parsing with line numbers, round trips, quorum evaluation."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.checkpoint import Checkpoint, sign_checkpoint
+from ledger.cosignature import CosignatureSigner, cosign
+from ledger.errors import PolicyError, QuorumError, SignatureError, UnknownKeyError
+from ledger.note import Ed25519Signer, Note, NoteSignature
+from ledger.policy import NONE, Policy, format_policy, parse_policy
+
+LOG = Ed25519Signer("log.example/a", b"\x01" * 32)
+WITNESSES = [CosignatureSigner(f"w{i}.example", bytes([i + 10]) * 32) for i in range(6)]
+VK = [w.verifier().vkey for w in WITNESSES]
+
+EXAMPLE = f"""# the spec's two-level example
+log {LOG.verifier().vkey}
+
+witness X1 {VK[0]}
+witness X2 {VK[1]}
+witness X3 {VK[2]}
+group X-witnesses 2 X1 X2 X3
+
+witness Y1 {VK[3]}
+witness Y2 {VK[4]}\thttps://y2.example/
+witness Y3 {VK[5]}
+  group Y-witnesses any Y1 Y2 Y3
+
+group X-and-Y all X-witnesses Y-witnesses
+quorum X-and-Y
+""".encode()
+
+
+def _checkpoint(*witnesses: int) -> Note:
+    cp = Checkpoint("log.example/a", 10, b"\x02" * 32)
+    note = sign_checkpoint(cp, [LOG])
+    return note.with_signatures(cosign(cp.text(), WITNESSES[i], 1700000000) for i in witnesses)
+
+
+def test_example_parses() -> None:
+    p = parse_policy(EXAMPLE)
+    assert len(p.logs) == 1
+    assert len(p.witnesses) == 6
+    assert p.quorum == "X-and-Y"
+    assert p.witnesses[4].url == "https://y2.example/"
+    assert parse_policy(format_policy(p)) == p
+
+
+@pytest.mark.parametrize(
+    ("cosigners", "ok"),
+    [((0, 1, 3), True), ((0, 2, 5), True), ((0, 1), False), ((0, 3, 4, 5), False), ((), False)],
+)
+def test_two_level_quorum(cosigners: tuple[int, ...], ok: bool) -> None:
+    p = parse_policy(EXAMPLE)
+    note = _checkpoint(*cosigners)
+    p.verify_log(note)
+    if ok:
+        p.check(note)
+    else:
+        with pytest.raises(QuorumError) as e:
+            p.check(note)
+        assert e.value.code == "ledger.quorum"
+
+
+def test_unknown_cosigners_ignored_and_bad_trusted_cosignature_rejected() -> None:
+    p = Policy.from_keys(LOG.verifier().vkey, VK[:2], 1)
+    stranger = CosignatureSigner("w0.example", b"\x63" * 32)  # same name, other key
+    cp_text = _checkpoint().text
+    note = _checkpoint().with_signatures([cosign(cp_text, stranger, 5)])
+    with pytest.raises(QuorumError):
+        p.check(note)
+    good = cosign(cp_text, WITNESSES[0], 5)
+    bad = NoteSignature(good.name, good.key_id, good.signature[:-1] + bytes([good.signature[-1] ^ 1]))
+    with pytest.raises(SignatureError):
+        p.check(_checkpoint().with_signatures([bad]))
+
+
+def test_from_keys() -> None:
+    p = Policy.from_keys(LOG.verifier().vkey, VK[:3], 2)
+    p.check(_checkpoint(0, 2))
+    with pytest.raises(QuorumError):
+        p.check(_checkpoint(1))
+    assert Policy.from_keys(LOG.verifier().vkey, [], 0).quorum == NONE
+    with pytest.raises(PolicyError):
+        Policy.from_keys(LOG.verifier().vkey, VK[:1], 2)
+
+
+def test_verify_log() -> None:
+    p = parse_policy(f"log {LOG.verifier().vkey}\nquorum none\n".encode())
+    p.check(_checkpoint())
+    other = Policy.from_keys(Ed25519Signer("log.example/a", b"\x09" * 32).verifier().vkey, [], 0)
+    with pytest.raises(UnknownKeyError):
+        other.verify_log(_checkpoint())
+    wrong_origin = Policy.from_keys(Ed25519Signer("log.example/b", b"\x01" * 32).verifier().vkey, [], 0)
+    with pytest.raises(PolicyError):
+        wrong_origin.verify_log(_checkpoint())
+
+
+LV = LOG.verifier().vkey
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (f"log {LV}\n", None),  # no quorum
+        ("quorum none\nquorum none\n", 2),
+        ("quorum X\n", 1),  # undefined
+        (f"witness A {VK[0]}\ngroup G 2 A\nquorum G\n", 2),  # k > n
+        (f"witness A {VK[0]}\ngroup G 0 A\nquorum G\n", 2),
+        (f"witness A {VK[0]}\ngroup G 01 A\nquorum G\n", 2),
+        (f"witness A {VK[0]}\ngroup G any A A\nquorum G\n", 2),  # member twice
+        (f"witness A {VK[0]}\ngroup G any B\nquorum G\n", 2),  # used before defined
+        (f"witness A {VK[0]}\ngroup G any none\nquorum G\n", 2),
+        (f"witness A {VK[0]}\nwitness A {VK[1]}\nquorum A\n", 2),  # name twice
+        (f"witness A {VK[0]}\nwitness B {VK[0]}\nquorum A\n", 2),  # key twice
+        (f"log {LV}\nlog {LV}\nquorum none\n", 2),
+        (f"log {VK[0]}\nquorum none\n", 1),  # a witness key as a log key
+        (f"witness A {LV}\nquorum A\n", 1),  # a log key as a witness key
+        (f"witness none {VK[0]}\nquorum none\n", 1),
+        ("frobnicate\nquorum none\n", 1),
+        ("log\nquorum none\n", 1),
+        ("quorum none\x0b\n", 1),  # control character
+        ("# c\n\nquorum none\x00\n", 3),
+        ("quorum none", None),  # no final newline
+    ],
+)
+def test_malformed_policies(text: str, line: int | None) -> None:
+    with pytest.raises(PolicyError) as e:
+        parse_policy(text.encode())
+    assert e.value.code == "ledger.policy"
+    if line is not None:
+        assert f"line {line}:" in e.value.message
+
+
+@given(
+    n=st.integers(0, 6),
+    data=st.data(),
+)
+def test_round_trip(n: int, data: st.DataObject) -> None:
+    k = data.draw(st.integers(0, n))
+    url = data.draw(st.sampled_from([None, "https://log.example/"]))
+    text = f"log {LV}{' ' + url if url else ''}\n"
+    text += "".join(f"witness n{i} {VK[i]}\n" for i in range(n))
+    if k:
+        word = data.draw(st.sampled_from(["all" if k == n else str(k), str(k), "any" if k == 1 else str(k)]))
+        text += f"group g {word} {' '.join(f'n{i}' for i in range(n))}\nquorum g\n"
+    else:
+        text += "quorum none\n"
+    p = parse_policy(text.encode())
+    assert format_policy(p) == text.encode()
+    assert parse_policy(format_policy(p)) == p
