@@ -65,7 +65,7 @@ class VerificationMethodResolver(Protocol):
     not touch the network.
     """
 
-    def __call__(self, verification_method: str, proof_purpose: str) -> bytes: ...
+    def __call__(self, verification_method: str, proof_purpose: str, /) -> bytes: ...
 
 
 @dataclass(frozen=True)

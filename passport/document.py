@@ -38,6 +38,17 @@ def _no_constants(name: str) -> Any:
     raise MalformedCredentialError(f"{name} is not a JSON number")
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _integer(text: str) -> int | float:
+    # RFC 8785 numbers are IEEE 754 doubles, and a JCS serialiser writes large doubles in integer notation
+    # (2.0**60 as "1152921504606846976"). Beyond the safe integer range, read an integer literal as the
+    # nearest double, as ECMAScript's JSON.parse does, so every verifier sees the same number.
+    value = int(text)
+    return value if abs(value) <= _MAX_SAFE_INTEGER else float(text)
+
+
 def parse_json(raw: bytes) -> Any:
     """Parse JSON bytes strictly (see the module docstring) and return the value.
 
@@ -48,7 +59,9 @@ def parse_json(raw: bytes) -> Any:
         raise MalformedCredentialError("JSON text must not start with a byte-order mark")
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        return json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_int=_integer
+        )
     except MalformedCredentialError:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError) as e:

@@ -144,7 +144,8 @@ def canonicalize_rdfc(document: Mapping[str, Any], loader: DocumentLoader = DEFA
         CanonicalizationError: invalid JSON-LD, a dropped property or relative IRI, or a poisoned dataset.
     """
     processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped)
-    options = {"documentLoader": loader, "contextResolver": loader.resolver(), "base": ""}
+    # No base IRI: pyld would otherwise resolve relative IRIs against http://example.org/base/ and sign that.
+    options = {"documentLoader": loader, "contextResolver": loader.resolver(), "base": None}
     try:
         expanded = processor.expand(dict(document), dict(options))
         _check_iris(expanded)

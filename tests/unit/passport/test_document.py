@@ -1,0 +1,99 @@
+"""SignedDocument: exact bytes kept, strict parsing, the JCS digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
+
+from passport.document import SignedDocument, canonical_json, jcs_digest, parse_json
+from passport.errors import MalformedCredentialError
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=15,
+)
+
+
+def test_digest_is_sha256_of_the_jcs_form() -> None:
+    raw = b'{ "b": [1, 2.50, "\\u00e9"],\n  "a": {"z": null, "y": true} }'
+    document = SignedDocument.from_bytes(raw)
+    assert document.raw == raw
+    assert document.canonical == b'{"a":{"y":true,"z":null},"b":[1,2.5,"\xc3\xa9"]}'
+    assert document.digest == "sha256:" + hashlib.sha256(document.canonical).hexdigest()
+    assert document.digest == jcs_digest(json.loads(raw))
+
+
+@given(
+    st.dictionaries(st.text(max_size=6), JSON, max_size=6), st.booleans(), st.sampled_from([None, 1, "\t"])
+)
+def test_any_spelling_of_the_same_json_has_one_digest(
+    value: dict[str, Any], ascii_only: bool, indent: Any
+) -> None:
+    spelled = json.dumps(value, ensure_ascii=ascii_only, indent=indent, sort_keys=not ascii_only).encode()
+    document = SignedDocument.from_bytes(spelled)
+    assert document.raw == spelled
+    assert document.canonical == rfc8785.dumps(value)
+    assert SignedDocument.from_bytes(document.canonical).digest == document.digest
+    assert document.parse() == json.loads(spelled)
+
+
+def test_from_json_uses_the_jcs_form_as_bytes() -> None:
+    document = SignedDocument.from_json({"b": 1, "a": [True]})
+    assert document.raw == document.canonical == b'{"a":[true],"b":1}'
+
+
+def test_unknown_fields_survive_byte_for_byte() -> None:
+    raw = b'{"@context":["https://www.w3.org/ns/credentials/v2"],"extensions":{"pact":{"x":1.10}}}'
+    assert SignedDocument.from_bytes(raw).raw == raw
+    assert SignedDocument.from_bytes(raw).parse()["extensions"] == {"pact": {"x": 1.1}}
+
+
+def test_large_integers_read_as_ieee_doubles_like_ecmascript() -> None:
+    assert parse_json(b"[9007199254740991, 1152921504606846976, 66179367527302250]") == [
+        9007199254740991,
+        2.0**60,
+        6.617936752730225e16,
+    ]
+    assert canonical_json(parse_json(b"[66179367527302250]")) == b"[66179367527302250]"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "a": 2}',
+        b'{"a": {"b": 1, "b": 1}}',
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": 1e400}',
+        b"\xef\xbb\xbf{}",
+        b'{"a": "\xff"}',
+        b'{"a": "\\ud800"}',
+        b'{"a": 1',
+        b"[1, 2]",
+        b'"text"',
+        b"",
+        b"[" * 100000 + b"]" * 100000,
+    ],
+)
+def test_ambiguous_or_invalid_json_is_refused(raw: bytes) -> None:
+    with pytest.raises(MalformedCredentialError) as info:
+        SignedDocument.from_bytes(raw)
+    assert info.value.code == "passport.malformed"
+
+
+def test_values_without_a_jcs_form_are_refused() -> None:
+    for value in ({"a": 2**60}, {"a": float("nan")}, {"a": object()}):
+        with pytest.raises(MalformedCredentialError) as info:
+            SignedDocument.from_json(value)
+        assert info.value.code == "passport.malformed"
