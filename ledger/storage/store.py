@@ -213,6 +213,16 @@ class LogStore:
                     {"size": size, "key_name": key_name, "key_id": key_id, "line": line},
                 )
 
+    def last_cosigned_size(self, key_name: str, key_id: bytes, below: int) -> int:
+        """The largest checkpoint size below ``below`` that this witness key cosigned, or 0."""
+        with self.engine.connect() as conn:
+            size = conn.execute(
+                select(func.max(Cosignature.size)).where(
+                    Cosignature.key_name == key_name, Cosignature.key_id == key_id, Cosignature.size < below
+                )
+            ).scalar()
+        return 0 if size is None else int(size)
+
     # --- entries -----------------------------------------------------------------------------------------
 
     def entry(self, index: int) -> bytes:

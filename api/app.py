@@ -1,0 +1,34 @@
+"""The FastAPI application: ``create_app(settings)`` wires the store, the routers and the error mapping."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import logservice, problems
+from api.routes import log as log_routes
+from api.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app for one installation (its data directory and database).
+
+    Raises:
+        KeyFileError, StorageError: the installation has no log (run ``carbontrail init``).
+    """
+    app = FastAPI(
+        title="carbontrail",
+        version="0.1.0",
+        summary="Product-carbon-footprint transparency ledger",
+        description=(
+            "The log is served as C2SP tlog-tiles under /log (checkpoint, hash tiles, entry bundles), with "
+            "inclusion and consistency proofs and tlog-proof@v1 receipts. Errors are RFC 9457 problem+json "
+            "with a stable `code`."
+        ),
+    )
+    log = logservice.open_log(settings)
+    app.state.settings = settings
+    app.state.log = log
+    app.state.store = log.store
+    problems.install(app)
+    app.include_router(log_routes.router)
+    return app
