@@ -68,14 +68,41 @@ def parse_json(raw: bytes) -> Any:
         raise MalformedCredentialError(f"not valid JSON: {e}") from e
 
 
+def _plain(value: Any) -> bool:
+    # True when Python's C JSON encoder writes exactly the RFC 8785 form: no floats (ES6 number formatting
+    # differs), only safe integers, and no object key with a character beyond U+FFFF (RFC 8785 sorts keys by
+    # UTF-16 code units, Python by code points; the two orders agree unless such a character is involved).
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
+    if kind is dict:
+        return all(
+            type(k) is str and (k.isascii() or max(map(ord, k)) <= 0xFFFF) and _plain(v)
+            for k, v in value.items()
+        )
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
 def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 JSON Canonicalization Scheme serialisation of a JSON value.
+
+    Values without floats take a fast path through the C JSON encoder, which writes the same bytes (string
+    escaping as RFC 8785 3.2.2.2, keys sorted as 3.2.3); anything else goes to the ``rfc8785`` reference.
+    ``tests/unit/passport/test_document.py`` checks the two agree.
 
     Raises:
         MalformedCredentialError: the value has no JCS form (non-finite or out-of-range numbers, lone
             surrogates, non-JSON types).
     """
     try:
+        if _plain(value):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+                "utf-8"
+            )
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, TypeError, ValueError, RecursionError) as e:
         raise MalformedCredentialError(f"value has no RFC 8785 canonical form: {e}") from e

@@ -48,6 +48,32 @@ def test_any_spelling_of_the_same_json_has_one_digest(
     assert document.parse() == json.loads(spelled)
 
 
+KEYS = st.text(max_size=6) | st.text(
+    alphabet=st.sampled_from('a\ue000\uffff\U0001f600\U00010000\x1f"\\'), max_size=4
+)
+ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10)
+    | st.text(alphabet=st.characters(max_codepoint=0x20), max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@given(ANY_JSON)
+def test_the_fast_jcs_path_agrees_with_the_rfc8785_reference(value: Any) -> None:
+    try:
+        reference = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        with pytest.raises(MalformedCredentialError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == reference
+
+
 def test_from_json_uses_the_jcs_form_as_bytes() -> None:
     document = SignedDocument.from_json({"b": 1, "a": [True]})
     assert document.raw == document.canonical == b'{"a":[true],"b":1}'
