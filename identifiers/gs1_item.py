@@ -30,6 +30,8 @@ from identifiers.scheme import Identifier
 
 GTIN_AI = "01"
 GS = "\x1d"
+GS1_SYMBOLOGY_IDENTIFIERS = frozenset({"]C1", "]e0", "]d2", "]Q3", "]J1"})
+"""Symbology identifiers of GS1 data carriers (GS1-128, DataBar, DataMatrix, QR Code, DotCode)."""
 
 
 def gtin_qualifier_sequences() -> tuple[tuple[str, ...], ...]:
@@ -167,10 +169,15 @@ def _split_bracketed(text: str) -> list[tuple[str, str]]:
 
 
 def _split_raw(text: str) -> list[tuple[str, str]]:
-    if ai_at(text.lstrip("]")) is None and not text.startswith("]"):
+    data = text
+    if data.startswith("]"):
+        if data[:3] not in GS1_SYMBOLOGY_IDENTIFIERS:
+            raise Gs1Error("element_string", f"{data[:3]!r} is not a GS1 symbology identifier", value=text)
+        data = data[3:]
+    if ai_at(data) is None:
         raise Gs1Error("element_string", "raw element strings start with an AI", value=text)
     try:
-        message = GS1Message.parse(text)
+        message = GS1Message.parse(data)
     except ParseError as e:
         raise Gs1Error("element_string", f"not a GS1 element string: {e}", value=text) from e
     return [(es.ai.ai, es.value) for es in message.element_strings]
