@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from identifiers import errors as identifier_errors
 from ledger import errors as ledger_errors
+from passport import errors as passport_errors
 
 
 class ApiError(Exception):
@@ -49,6 +50,11 @@ STATUS: dict[type[Exception], int] = {
     ledger_errors.StorageError: 500,
     ledger_errors.BusyError: 503,
     identifier_errors.IdentifierError: 400,
+    passport_errors.PassportError: 400,
+    passport_errors.ContextNotAllowedError: 422,
+    passport_errors.CanonicalizationError: 422,
+    passport_errors.ProofError: 422,
+    passport_errors.ContextDigestError: 500,
 }
 """HTTP status per domain error class; looked up along the exception's MRO, most specific first."""
 
@@ -56,8 +62,9 @@ VERIFICATION_FAILURES: tuple[type[Exception], ...] = (
     ledger_errors.ProofError,
     ledger_errors.RootMismatchError,
     ledger_errors.SignatureError,
-    ledger_errors.PolicyError,
+    ledger_errors.QuorumError,
     ledger_errors.ConsistencyError,
+    passport_errors.ProofError,
 )
 """Errors that mean "checked, and it is not valid": the CLI exits 1 for these, 2 for other bad input."""
 

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import error_code, http_status
+from api.errors import STATUS, ApiError, error_code, http_status
 from ledger.errors import BusyError
 
 PROBLEM_JSON = "application/problem+json"
@@ -29,7 +29,6 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
-    @app.exception_handler(Exception)
     async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         status = http_status(exc)
         code = error_code(exc)
@@ -39,6 +38,10 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, BusyError):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    # One handler per domain base class (not ``Exception``, which Starlette treats as a server error).
+    for cls in {*STATUS, ApiError}:
+        app.add_exception_handler(cls, domain_error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
