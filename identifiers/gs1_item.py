@@ -188,9 +188,8 @@ def parse_element_string(text: str) -> ElementString:
 
     Raises:
         GtinError: AI 01's value is not a valid GTIN-14.
-        Gs1Error: ``identifiers.gs1.*``: malformed text, an unknown AI, no AI 01, a bad value, a repeated AI,
-        or
-            a broken ``req``/``ex`` rule.
+        Gs1Error: ``identifiers.gs1.*``: malformed text, an unknown AI, no AI 01, a bad value, a repeated
+            AI, or a broken ``req``/``ex`` rule.
     """
     if not text:
         raise Gs1Error("element_string", "the element string is empty", value=text)

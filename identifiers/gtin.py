@@ -72,9 +72,8 @@ def parse_gtin(text: str) -> Gtin:
     """Parse a GTIN-8, -12, -13 or -14 and normalise it to 14 digits.
 
     Raises:
-        GtinError: a length other than 8, 12, 13 or 14, a character other than an ASCII digit, or a wrong
-        check
-            digit.
+        GtinError: a length other than 8, 12, 13 or 14, a character other than an ASCII digit, or a
+            wrong check digit.
     """
     if not _is_digits(text):
         raise GtinError("digits", "a GTIN is ASCII digits only", value=text)

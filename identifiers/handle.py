@@ -110,9 +110,8 @@ def parse_handle(text: str) -> Handle:
     """Parse ``88.<industry>.<enterprise>[.<more>]/<suffix>``.
 
     Raises:
-        HandleError: no ``/``, a bad prefix (see ``parse_handle_prefix``), an empty suffix or suffix segment,
-        or
-            more than 255 UTF-8 bytes in all.
+        HandleError: no ``/``, a bad prefix (see ``parse_handle_prefix``), an empty suffix or suffix
+            segment, or more than 255 UTF-8 bytes in all.
         TextError: the suffix breaks the Unicode policy (identifiers/unicode_text.py).
     """
     prefix_text, slash, suffix = text.partition("/")

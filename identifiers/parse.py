@@ -14,11 +14,9 @@ from __future__ import annotations
 from identifiers.did import parse_did_key, parse_did_web
 from identifiers.digital_link import parse_digital_link
 from identifiers.errors import DidError, PrefixError, UnknownSchemeError
-from identifiers.gs1_item import Gs1Item, parse_element_string
-from identifiers.gs1_syntax import ai_at
+from identifiers.gs1_item import GTIN_AI, Gs1Item, parse_element_string
 from identifiers.gtin import (
     GS1_COMPANY_PREFIX_TAG,
-    GTIN_LENGTHS,
     Gs1CompanyPrefix,
     Gtin,
     parse_gs1_company_prefix,
@@ -31,6 +29,11 @@ from identifiers.uscc import parse_uscc
 
 Prefix = HandlePrefix | Gs1CompanyPrefix
 """What the registry binds to an organisation: an industrial-internet prefix or a GS1 company prefix."""
+
+
+def _looks_like_raw_element_string(text: str) -> bool:
+    """AI 01, 14 digits, then more: raw barcode data (a GTIN alone is 8-14 digits, a USCC 18 characters)."""
+    return len(text) > 18 and text.startswith(GTIN_AI) and text[2:16].isascii() and text[2:16].isdigit()
 
 
 def _looks_like_handle_prefix(text: str) -> bool:
@@ -61,14 +64,12 @@ def parse_identifier(text: str) -> Identifier:
         return parse_gs1_company_prefix(text)
     if text.startswith(("http://", "https://", "/")):
         return parse_digital_link(text)
-    if text.startswith(("(", "]")) or "\x1d" in text:
+    if text.startswith(("(", "]")) or "\x1d" in text or _looks_like_raw_element_string(text):
         return parse_element_string(text)
-    if text.isascii() and text.isdigit():
-        if len(text) > max(GTIN_LENGTHS) and ai_at(text) is not None:
-            return parse_element_string(text)
-        return parse_gtin(text)
     if len(text) == 18 and text.isascii() and text.isalnum():
         return parse_uscc(text)
+    if text.isascii() and text.isdigit():
+        return parse_gtin(text)
     head, slash, _ = text.partition("/")
     if _looks_like_handle_prefix(head):
         return parse_handle(text) if slash else parse_handle_prefix(text)

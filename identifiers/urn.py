@@ -78,11 +78,18 @@ class PactUrn(Identifier):
         """Return the identifier this URN carries: the ``Handle`` of a ``handle`` URN, else the URN itself.
 
         Raises:
+            UrnError: ``identifiers.urn.percent_encoding``: the id's percent-encoded bytes are not UTF-8.
             HandleError, TextError: a ``handle`` URN whose id is not a valid industrial-internet identifier.
         """
         if self.id_type != HANDLE_ID_TYPE:
             return self
-        return parse_handle(unquote(self.id, errors="strict"))
+        try:
+            text = unquote(self.id, errors="strict")
+        except UnicodeDecodeError as e:
+            raise UrnError(
+                "percent_encoding", "percent-encoded bytes are not UTF-8", value=self.canonical
+            ) from e
+        return parse_handle(text)
 
 
 @dataclass(frozen=True)
@@ -195,9 +202,8 @@ def to_pact_urn(identifier: Identifier, *, issuer_domain: str | None = None) -> 
         issuer_domain: the domain of the organisation that issues the identifier (``urn:pact:<domain>:...``).
 
     Raises:
-        UrnError: ``identifiers.urn.unmappable``: a kind of identifier PACT product ids do not carry, a GS1
-        item
-            narrower than its GTIN, or a ``Handle`` without ``issuer_domain``.
+        UrnError: ``identifiers.urn.unmappable``: a kind of identifier PACT product ids do not carry, a
+            GS1 item narrower than its GTIN, or a ``Handle`` without ``issuer_domain``.
     """
     if isinstance(identifier, Gs1Item):
         if identifier.qualifiers or identifier.attributes:
