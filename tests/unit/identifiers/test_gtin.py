@@ -118,3 +118,10 @@ def test_refused_company_prefixes(text: str) -> None:
     with pytest.raises(Gs1Error) as info:
         parse_gs1_company_prefix(text)
     assert info.value.code == "identifiers.gs1.company_prefix"
+
+
+@given(st.from_regex(r"\A[13-9][0-9]{3,11}\Z"))
+def test_company_prefix_round_trip(digits: str) -> None:
+    prefix = parse_gs1_company_prefix(f"gs1:{digits}")
+    assert prefix.digits == digits
+    assert parse_gs1_company_prefix(prefix.canonical) == prefix
