@@ -1,0 +1,104 @@
+"""Durable batched appends of 1 KiB entries on SQLite, against pymerkle's ``SqliteTree``.
+
+Both sides store the same entries, in the same batches, in fresh database files in the same directory, and
+commit every batch durably before the next starts:
+
+* ours: :meth:`Sequencer.append` per batch (pending rows, sequencing with tiles and a signed checkpoint, the
+  outcomes read back), SQLite in WAL mode with ``synchronous=FULL``;
+* pymerkle 7: ``SqliteTree.append_entries`` per batch, which hashes the batch and inserts it in one
+  transaction (``with con:``); its connection keeps Python's and SQLite's defaults, read back and printed
+  (a rollback journal, ``journal_mode=delete``, with ``synchronous=FULL``). It stores leaves only.
+
+The rounds alternate ours and theirs; the figure is the ratio of the median rates.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from bench.harness import BenchResult, Figure, Workspace
+from bench.logbuild import ENTRY_SIZE, ORIGIN, entries
+
+NAME = "appends"
+
+
+def _ours(path: str, batches: list[list[bytes]]) -> tuple[float, str]:
+    from sqlalchemy import text
+
+    from ledger import checkpoint as cp
+    from ledger import keys
+    from ledger.storage.sequencer import Sequencer
+    from ledger.storage.store import LogStore
+
+    skey, _ = keys.generate_log_key(ORIGIN)
+    signer = keys.load_signer(skey)
+
+    def sign(size: int, root: bytes) -> bytes:
+        return cp.sign_checkpoint(cp.Checkpoint(ORIGIN, size, root), [signer]).to_bytes()
+
+    store = LogStore.create(path, ORIGIN)
+    seq = Sequencer(store, sign)
+    start = time.perf_counter()
+    for batch in batches:
+        seq.append(batch)
+    seconds = time.perf_counter() - start
+    with store.engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        sync = conn.execute(text("PRAGMA synchronous")).scalar()
+    store.engine.dispose()
+    return seconds, f"journal_mode={mode}, synchronous={sync}"
+
+
+def _theirs(path: str, batches: list[list[bytes]]) -> tuple[float, str]:
+    from pymerkle import SqliteTree
+
+    tree = SqliteTree(path)
+    start = time.perf_counter()
+    for batch in batches:
+        tree.append_entries(batch)
+    seconds = time.perf_counter() - start
+    mode = tree.con.execute("PRAGMA journal_mode").fetchone()
+    sync = tree.con.execute("PRAGMA synchronous").fetchone()
+    isolation = tree.con.isolation_level
+    tree.close()
+    return seconds, f"journal_mode={mode}, synchronous={sync}, sqlite3 isolation_level={isolation!r}"
+
+
+def run(ws: Workspace) -> BenchResult:
+    """Append the same batches to a fresh log and a fresh pymerkle tree, round by round."""
+    n, size = ws.sizes.append_entries, ws.sizes.append_batch
+    batches = [entries(i, min(n, i + size)) for i in range(0, n, size)]
+    runners: list[tuple[str, Callable[[str, list[list[bytes]]], tuple[float, str]]]] = [
+        ("ours", _ours),
+        ("pymerkle", _theirs),
+    ]
+    rates: dict[str, list[float]] = {"ours": [], "pymerkle": []}
+    settings: dict[str, str] = {}
+    for r in range(ws.sizes.append_rounds):
+        for who, fn in runners:
+            print(f"  appends round {r + 1}: {who} ...", file=sys.stderr, flush=True)
+            seconds, settings[who] = fn(str(ws.root / f"appends-{who}-{r}.db"), batches)
+            rates[who].append(n / seconds)
+    ours, theirs = statistics.median(rates["ours"]), statistics.median(rates["pymerkle"])
+    result = BenchResult(NAME)
+    result.figures.append(
+        Figure(
+            name=f"durable appends/s, {n:,} x {ENTRY_SIZE} B in batches of {size:,}",
+            measured=f"{ours:,.0f}/s vs {theirs:,.0f}/s",
+            ratio=ours / theirs,
+            ratio_of="ours / pymerkle SqliteTree",
+            op=">=",
+            bound=1.0,
+        )
+    )
+    result.notes += [
+        f"ours:     {settings['ours']}; per round: " + ", ".join(f"{x:,.0f}/s" for x in rates["ours"]),
+        f"pymerkle: {settings['pymerkle']}; per round: "
+        + ", ".join(f"{x:,.0f}/s" for x in rates["pymerkle"]),
+        "ours writes each entry as a pending row, then as a log entry with its tiles and a signed checkpoint "
+        "per batch; pymerkle writes one leaf row per entry",
+    ]
+    return result
