@@ -54,7 +54,7 @@ def request_cosignature(log: Log, witness: PolicyWitness, size: int) -> WitnessO
     assert witness.url is not None  # callers pass witnesses with URLs only
     checkpoint = log.store.checkpoint(size)
     verifier = witness.verifier
-    if any(line.startswith(f"— {verifier.name} ") for line in checkpoint.cosignatures):
+    if any(_is_signed_by(line, verifier.name, verifier.key_id) for line in checkpoint.cosignatures):
         return WitnessOutcome(witness.name, True, "already cosigned")
     old = log.store.last_cosigned_size(verifier.name, verifier.key_id, size)
     url = witness.url.rstrip("/") + "/add-checkpoint"
@@ -74,11 +74,17 @@ def request_cosignature(log: Log, witness: PolicyWitness, size: int) -> WitnessO
             "text/x.tlog.size"
         ):
             try:
-                old = parse_decimal(response.text.strip(), "witness size")
+                recorded = parse_decimal(response.text.strip(), "witness size")
             except MalformedError as e:
                 return WitnessOutcome(witness.name, False, f"bad 409 answer: {e.message}")
-            if old > size:
-                return WitnessOutcome(witness.name, False, f"the witness has seen size {old} > {size}")
+            if recorded > size:
+                return WitnessOutcome(witness.name, False, f"the witness has seen size {recorded} > {size}")
+            if recorded == old:
+                # We sent its own recorded size and it still conflicts: it cosigned another root at this size.
+                return WitnessOutcome(
+                    witness.name, False, f"the witness cosigned another tree of size {size}: a fork"
+                )
+            old = recorded
             continue
         if response.status_code != 200:
             return WitnessOutcome(witness.name, False, f"HTTP {response.status_code}: {response.text[:200]}")
@@ -91,3 +97,15 @@ def request_cosignature(log: Log, witness: PolicyWitness, size: int) -> WitnessO
             log.store.add_cosignature(size, sig.name, sig.key_id, sig.line().rstrip("\n"))
         return WitnessOutcome(witness.name, True, "cosigned")
     return WitnessOutcome(witness.name, False, "the witness's recorded size kept changing")
+
+
+def _is_signed_by(line: str, name: str, key_id: bytes) -> bool:
+    """Whether a stored cosignature line ``— <name> <base64(key ID || signature)>`` is from this key."""
+    prefix = f"— {name} "
+    if not line.startswith(prefix):
+        return False
+    try:
+        raw = base64.b64decode(line[len(prefix) :], validate=True)
+    except ValueError:
+        return False
+    return raw[:4] == key_id
