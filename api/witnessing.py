@@ -68,7 +68,7 @@ def request_cosignature(log: Log, witness: PolicyWitness, size: int) -> WitnessO
         )
         try:
             response = httpx.post(url, content=body, timeout=log.settings.witness_timeout)
-        except httpx.HTTPError as e:
+        except (httpx.HTTPError, httpx.InvalidURL) as e:  # a typo in a policy URL must not fail an append
             return WitnessOutcome(witness.name, False, f"unreachable: {e}")
         if response.status_code == 409 and response.headers.get("content-type", "").startswith(
             "text/x.tlog.size"
