@@ -336,6 +336,16 @@ def test_unreachable_witness_costs_cosignatures_not_appends(
     assert verify_receipt(receipt, b"y", None, one_of_two).witnesses == {"witness.example/a"}
 
 
+def test_bad_witness_url_costs_cosignatures_not_appends(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = world.write_policy(world.settings, b_url="http://127.0.0.1:port")  # httpx: InvalidURL
+    log = world.open()
+    assert _append(log, b"x") == [0]
+    assert "witness b: unreachable" in capsys.readouterr().err
+    assert _cosigners(log, policy) == {"a"}
+
+
 def test_rekeyed_witness_is_asked_again(world: World) -> None:
     # A witness that keeps its name but changes its key must be asked again: an old line is not a cosignature.
     log = world.open()
