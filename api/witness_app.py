@@ -290,7 +290,7 @@ def create_witness_app(config: WitnessConfig) -> FastAPI:
 
     @app.exception_handler(WitnessConflictError)
     async def conflict(_request: Request, exc: WitnessConflictError) -> Response:
-        log.warning("add-checkpoint refused (409): %s", exc.message)
+        log.info("add-checkpoint refused (409): %s", exc.message)  # usually a client catching up
         # Set the header directly: a media_type starting with text/ would get "; charset=utf-8" appended.
         return Response(exc.body, status_code=409, headers={"Content-Type": exc.content_type})
 
