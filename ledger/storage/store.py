@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from ledger import bundle, tileproof
 from ledger.errors import RangeError, StorageError, TileError
@@ -43,6 +43,8 @@ class ConnectionTileReader:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # Positional parameters as the driver spells them: sqlite3 takes "?", psycopg "%s".
+        self._placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
     def read_tiles(self, keys: Sequence[TileKey]) -> list[bytes]:
         """Return each tile's first ``width`` hashes, from the full tile if stored, else from the tail rows.
@@ -52,20 +54,26 @@ class ConnectionTileReader:
         """
         if not keys:
             return []
-        wanted = {(k.level, k.index) for k in keys}
+        wanted = sorted({(k.level, k.index) for k in keys})
+        # One equality pair per tile, OR-ed: SQLite answers a row-value IN list by scanning the whole table
+        # (O(n) per proof) but looks each pair up in the primary key, as PostgreSQL does. The SQL goes to the
+        # driver as it is: compiling the same query from a SQLAlchemy expression costs several times what
+        # running it does, and a proof runs one such query per request.
+        p = self._placeholder
+        where = " OR ".join([f"(level = {p} AND idx = {p})"] * len(wanted))
         full = {
-            (row.level, row.idx): row.data
-            for row in self.conn.execute(
-                select(HashTile.level, HashTile.idx, HashTile.data).where(
-                    tuple_(HashTile.level, HashTile.idx).in_(sorted(wanted))
-                )
-            )
+            (level, index): bytes(data)
+            for level, index, data in self.conn.exec_driver_sql(
+                f"SELECT level, idx, data FROM {HashTile.__tablename__} WHERE {where}",  # noqa: S608 (no input)
+                tuple(v for pair in wanted for v in pair),
+            ).all()
         }
+        tails = self._tails([k for k in keys if (k.level, k.index) not in full])
         out: list[bytes] = []
         for key in keys:
             data = full.get((key.level, key.index))
             if data is None:
-                data = self._tail(key)
+                data = tails[(key.level, key.index)]
             need = key.width * HASH_SIZE
             if len(data) < need:
                 raise TileError(
@@ -75,17 +83,31 @@ class ConnectionTileReader:
             out.append(data[:need])
         return out
 
-    def _tail(self, key: TileKey) -> bytes:
-        first = key.index * TILE_WIDTH
-        rows = self.conn.execute(
-            select(TileTail.node, TileTail.hash)
-            .where(TileTail.level == key.level, TileTail.node >= first, TileTail.node < first + key.width)
-            .order_by(TileTail.node)
-        ).all()
-        for expected, row in enumerate(rows, start=first):
-            if row.node != expected:
-                raise StorageError(f"tile tail at level {key.level} has a gap at node {expected}")
-        return b"".join(row.hash for row in rows)
+    def _tails(self, keys: Sequence[TileKey]) -> dict[tuple[int, int], bytes]:
+        """Read the tail rows of every tile in ``keys`` (up to its widest width asked) in one query."""
+        widths: dict[tuple[int, int], int] = {}
+        for key in keys:
+            widths[(key.level, key.index)] = max(key.width, widths.get((key.level, key.index), 0))
+        if not widths:
+            return {}
+        p = self._placeholder
+        where = " OR ".join([f"(level = {p} AND node >= {p} AND node < {p})"] * len(widths))
+        params: list[int] = []
+        for (level, index), width in sorted(widths.items()):
+            params += (level, index * TILE_WIDTH, index * TILE_WIDTH + width)
+        rows: dict[tuple[int, int], list[tuple[int, bytes]]] = {k: [] for k in widths}
+        for level, node, h in self.conn.exec_driver_sql(
+            f"SELECT level, node, hash FROM {TileTail.__tablename__} WHERE {where} ORDER BY level, node",  # noqa: S608
+            tuple(params),
+        ).all():
+            rows[(level, node // TILE_WIDTH)].append((node, bytes(h)))
+        out: dict[tuple[int, int], bytes] = {}
+        for (level, index), found in rows.items():
+            for expected, (node, _) in enumerate(found, start=index * TILE_WIDTH):
+                if node != expected:
+                    raise StorageError(f"tile tail at level {level} has a gap at node {expected}")
+            out[(level, index)] = b"".join(h for _, h in found)
+        return out
 
 
 class LogStore:
@@ -335,7 +357,10 @@ class LogStore:
             return EMPTY_ROOT if size == 0 else tileproof.tree_root(ConnectionTileReader(conn), size)
 
 
+_SIZE_QUERY = select(func.max(LogEntry.idx))
+
+
 def size_of(conn: Connection) -> int:
     """The log's size as seen by this connection's transaction."""
-    top = conn.execute(select(func.max(LogEntry.idx))).scalar()
+    top = conn.execute(_SIZE_QUERY).scalar()
     return 0 if top is None else int(top) + 1
