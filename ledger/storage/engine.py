@@ -6,19 +6,23 @@ PostgreSQL: both are released by commit or rollback, so a killed sequencer never
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import ArgumentError, DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from ledger.errors import StorageError
 
 SEQUENCER_LOCK_ID = 0x63617262_6F6E7472  # "carbontr": the PostgreSQL advisory lock key of the sequencer
 """Advisory lock key held by the sequencer on PostgreSQL for the length of one batch."""
+
+POOL_SIZE = 4
+"""SQLite connections a process keeps open between uses."""
 
 IMMEDIATE = "carbontrail_immediate"
 """Execution option: on SQLite, begin this connection's transaction with ``BEGIN IMMEDIATE``."""
@@ -56,6 +60,21 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+def _remember_pid(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    # Which process opened the connection; _fresh_in_child compares it with the one checking it out.
+    record.info["pid"] = os.getpid()
+
+
+def _fresh_in_child(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    # A connection inherited through fork() belongs to the parent: drop it without closing it (closing would
+    # release the parent's SQLite locks) and make the pool open a new one (SQLAlchemy's recipe for pools
+    # across processes). The record and proxy are typed Any: their public protocols declare
+    # dbapi_connection read-only, while the recipe clears it.
+    if record.info.get("pid") != os.getpid():
+        record.dbapi_connection = proxy.dbapi_connection = None
+        raise DisconnectionError(f"connection opened in process {record.info.get('pid')}, not this one")
+
+
 def _sqlite_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get(IMMEDIATE, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -72,9 +91,14 @@ def make_engine(url: str) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # NullPool: each checkout is a fresh connection, so a forked child never shares its parent's.
-        engine = create_engine(url, poolclass=NullPool)
+        # Pooled connections: opening one and reading the schema costs more than a whole inclusion proof, and
+        # the last connection's close checkpoints the WAL. No upper bound (overflow connections are closed
+        # on return), so a busy process never waits for a connection; a forked child never reuses its
+        # parent's connections (see _fresh_in_child).
+        engine = create_engine(url, poolclass=QueuePool, pool_size=POOL_SIZE, max_overflow=-1)
         event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "connect", _remember_pid)
+        event.listen(engine, "checkout", _fresh_in_child)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
