@@ -154,3 +154,24 @@ class WitnessConflictError(WitnessError):
     def body(self) -> bytes:
         """The 409 response body the spec prescribes: the recorded size in decimal and a newline."""
         return f"{self.recorded_size}\n".encode()
+
+
+class FsckError(LedgerError):
+    """A stored log that disagrees with what its entries define, found by ``ledger.storage.fsck``.
+
+    ``kind`` names the check that failed, stably: ``gap`` (an index with no entry), ``leaf_hash`` (a stored
+    leaf hash that is not the hash of the entry), ``tile``, ``tile_missing``, ``tile_extra`` (a full hash tile
+    that differs, is absent, or should not exist), ``tail`` (a hash of an incomplete tile that differs or is
+    absent), ``tail_full`` (a tail row for a tile that is full), ``tail_extra`` (a tail row past the tree),
+    ``checkpoint_signature`` (a note that does not open with the log's key), ``checkpoint_note`` (a note whose
+    origin, size or root is not the stored one), ``checkpoint_root`` (a root the entries do not give),
+    ``checkpoint_extra`` (a checkpoint past the log's size), ``checkpoint_missing`` (no checkpoint of the
+    log's size). ``location`` says where, e.g. ``entry 41``, ``tile 0/3``, ``checkpoint 1000``.
+    """
+
+    code = "ledger.fsck"
+
+    def __init__(self, message: str, *, kind: str, location: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.location = location

@@ -1,0 +1,300 @@
+"""Check a stored log against its entries: every tile and checkpoint recomputed from the entries alone.
+
+What is checked, against RFC 9162 section 2.1 (the tree hash), C2SP tlog-tiles (which hashes each tile
+holds) and C2SP tlog-checkpoint / signed-note (what each checkpoint says and who signed it):
+
+1. the entries have the indices 0..size-1, with no gap, and each stored leaf hash is SHA-256(0x00 || entry);
+2. every full hash tile equals the tile recomputed from the entries, and no other full tile is stored;
+3. the tail rows hold exactly the hashes of the incomplete tile of each level (none for a full tile, none
+   past the tree), equal to the recomputed ones;
+4. every checkpoint note opens with the log's key, names the log's origin, and states the stored size and
+   root; that root is the one the entries give; no checkpoint is past the log, and the log's size has one.
+
+It streams: entries are read ``chunk`` rows at a time and folded into one compact range
+(:class:`ledger.compact.CompactRange`), which yields each tile-level hash once; only the tile being filled at
+each level is held, so memory is O(log n) plus one chunk, whatever the log's size. Nothing trusts the stored
+tiles while recomputing.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select, tuple_
+
+from ledger.checkpoint import open_checkpoint
+from ledger.compact import CompactRange, NodeID
+from ledger.errors import FsckError, LedgerError
+from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
+from ledger.note import Verifier
+from ledger.storage.orm import Checkpoint, HashTile, LogEntry, TileTail
+from ledger.storage.store import LogStore, size_of
+from ledger.tiles import MAX_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_position
+
+__all__ = ["FsckReport", "fsck"]
+
+DEFAULT_CHUNK = 4096
+"""Entries (and checkpoints) read per query."""
+
+
+@dataclass(frozen=True)
+class FsckReport:
+    """What a successful check covered."""
+
+    entries: int
+    tiles: int
+    """Hash tiles checked: full tiles and the incomplete tile of each level."""
+    checkpoints: int
+
+
+@dataclass(frozen=True)
+class _Tile:
+    level: int
+    index: int
+    hashes: bytes
+
+
+class _TileBuilder:
+    """Collects the tile-level hashes a compact range visits, one tile per level at a time."""
+
+    def __init__(self) -> None:
+        self.filling: dict[int, bytearray] = {}
+        self.complete: list[_Tile] = []
+
+    def visit(self, node: NodeID, h: bytes) -> None:
+        place = tile_position(node)
+        if place is None:
+            return
+        level, index, offset = place
+        buf = self.filling.setdefault(level, bytearray())
+        # Nodes of one level are visited left to right, so the offset is always the buffer's length.
+        assert len(buf) == offset * HASH_SIZE
+        buf += h
+        if offset == TILE_WIDTH - 1:
+            self.complete.append(_Tile(level, index, bytes(buf)))
+            buf.clear()
+
+    def take_complete(self) -> list[_Tile]:
+        done, self.complete = self.complete, []
+        return done
+
+
+def _fail(kind: str, location: str, message: str) -> FsckError:
+    return FsckError(f"{location}: {message}", kind=kind, location=location)
+
+
+def _same(a: bytes, b: bytes) -> bool:
+    return len(a) == len(b) and hmac.compare_digest(a, b)
+
+
+def _entry_rows(conn: Connection, start: int, end: int) -> Sequence[tuple[int, bytes, bytes]]:
+    rows = conn.execute(
+        select(LogEntry.idx, LogEntry.data, LogEntry.leaf_hash)
+        .where(LogEntry.idx >= start, LogEntry.idx < end)
+        .order_by(LogEntry.idx)
+    ).all()
+    return [(row.idx, row.data, row.leaf_hash) for row in rows]
+
+
+def _checkpoint_rows(conn: Connection, first: int, last: int) -> Iterator[tuple[int, bytes, bytes]]:
+    """Checkpoints with first <= size <= last, ascending."""
+    rows = conn.execute(
+        select(Checkpoint.size, Checkpoint.root, Checkpoint.note)
+        .where(Checkpoint.size >= first, Checkpoint.size <= last)
+        .order_by(Checkpoint.size)
+    ).all()
+    for row in rows:
+        yield row.size, row.root, row.note
+
+
+class _CheckpointChecker:
+    def __init__(self, origin: str, verifiers: Sequence[Verifier]) -> None:
+        self.origin = origin
+        self.verifiers = verifiers
+        self.checked = 0
+
+    def check(self, size: int, stored_root: bytes, note: bytes, computed: bytes) -> None:
+        where = f"checkpoint {size}"
+        try:
+            signed = open_checkpoint(note, self.verifiers)
+        except LedgerError as e:
+            raise _fail(
+                "checkpoint_signature", where, f"the note does not open with the log's key ({e.code})"
+            ) from e
+        body = signed.checkpoint
+        if body.origin != self.origin:
+            raise _fail(
+                "checkpoint_note", where, f"the note names origin {body.origin!r}, not {self.origin!r}"
+            )
+        if body.size != size:
+            raise _fail("checkpoint_note", where, f"the note states size {body.size}")
+        if not _same(body.root, stored_root):
+            raise _fail("checkpoint_note", where, "the note's root is not the stored root")
+        if not _same(stored_root, computed):
+            raise _fail("checkpoint_root", where, "the stored root is not the root the entries give")
+        self.checked += 1
+
+
+def _check_full_tiles(conn: Connection, tiles: list[_Tile]) -> int:
+    """Compare recomputed full tiles with the stored ones; return how many were checked."""
+    if not tiles:
+        return 0
+    keys = [(t.level, t.index) for t in tiles]
+    stored = {
+        (row.level, row.idx): row.data
+        for row in conn.execute(
+            select(HashTile.level, HashTile.idx, HashTile.data).where(
+                tuple_(HashTile.level, HashTile.idx).in_(keys)
+            )
+        )
+    }
+    for t in tiles:
+        where = f"tile {t.level}/{t.index}"
+        data = stored.get((t.level, t.index))
+        if data is None:
+            raise _fail("tile_missing", where, "the full tile is not stored")
+        if not _same(data, t.hashes):
+            raise _fail("tile", where, "the stored tile is not the one the entries give")
+    return len(tiles)
+
+
+def _check_extra_tiles(conn: Connection, size: int) -> None:
+    for level in conn.execute(select(HashTile.level).distinct().order_by(HashTile.level)).scalars():
+        full = (size >> (TILE_HEIGHT * level)) // TILE_WIDTH if 0 <= level <= MAX_LEVEL else 0
+        extra = conn.execute(
+            select(HashTile.idx)
+            .where(HashTile.level == level, (HashTile.idx >= full) | (HashTile.idx < 0))
+            .order_by(HashTile.idx)
+        ).first()
+        if extra is not None:
+            raise _fail(
+                "tile_extra", f"tile {level}/{extra.idx}", "a full tile is stored that the tree lacks"
+            )
+
+
+def _check_tails(conn: Connection, size: int, filling: dict[int, bytearray]) -> int:
+    """Check the tail rows against the incomplete tile of each level; return how many tiles were checked."""
+    for level in conn.execute(select(TileTail.level).distinct().order_by(TileTail.level)).scalars():
+        hashes = size >> (TILE_HEIGHT * level) if 0 <= level <= MAX_LEVEL else 0
+        first = hashes - hashes % TILE_WIDTH
+        row = conn.execute(
+            select(TileTail.node)
+            .where(TileTail.level == level, (TileTail.node < first) | (TileTail.node >= hashes))
+            .order_by(TileTail.node)
+        ).first()
+        if row is not None:
+            where = f"tail {level}/{row.node}"
+            if 0 <= row.node < first:
+                raise _fail("tail_full", where, "a tail row is kept for a tile that is full")
+            raise _fail("tail_extra", where, "a tail row is past the tree")
+    checked = 0
+    for level, buf in sorted(filling.items()):
+        width = len(buf) // HASH_SIZE
+        if not width:
+            continue
+        hashes = size >> (TILE_HEIGHT * level)
+        first = hashes - width
+        rows = conn.execute(
+            select(TileTail.node, TileTail.hash)
+            .where(TileTail.level == level, TileTail.node >= first, TileTail.node < hashes)
+            .order_by(TileTail.node)
+        ).all()
+        stored = {r.node: r.hash for r in rows}
+        for offset in range(width):
+            node = first + offset
+            where = f"tail {level}/{node}"
+            h = stored.get(node)
+            if h is None:
+                raise _fail("tail", where, "the hash of the incomplete tile is not stored")
+            if not _same(h, bytes(buf[offset * HASH_SIZE : (offset + 1) * HASH_SIZE])):
+                raise _fail("tail", where, "the stored hash is not the one the entries give")
+        index = first // TILE_WIDTH
+        if conn.execute(select(HashTile.idx).where(HashTile.level == level, HashTile.idx == index)).first():
+            raise _fail("tile_extra", f"tile {level}/{index}", "an incomplete tile is stored as full")
+        checked += 1
+    return checked
+
+
+def fsck(store: LogStore, verifiers: Sequence[Verifier], *, chunk: int = DEFAULT_CHUNK) -> FsckReport:
+    """Recompute every tile and checkpoint root of a stored log from its entries, and compare.
+
+    It reads one snapshot of the database in a single read transaction (REPEATABLE READ on PostgreSQL), so
+    it may run while a sequencer appends: it checks the log as it was when it started.
+
+    Args:
+        store: the log.
+        verifiers: the log's verifier key(s); every checkpoint must open with one of them.
+        chunk: entries read per query.
+
+    Returns:
+        How many entries, tiles and checkpoints were checked.
+
+    Raises:
+        FsckError: the first disagreement found; its ``kind`` and ``location`` say what and where.
+    """
+    if chunk < 1:
+        raise ValueError("chunk must be positive")
+    origin = store.origin
+    with _snapshot(store) as conn:
+        return _check(conn, origin, verifiers, chunk)
+
+
+@contextmanager
+def _snapshot(store: LogStore) -> Iterator[Connection]:
+    """One read transaction over the whole check, so a sequencer appending meanwhile is not seen."""
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        # SQLite (WAL): a deferred transaction reads one snapshot from its first read to its end.
+        with conn.begin():
+            yield conn
+
+
+def _check(conn: Connection, origin: str, verifiers: Sequence[Verifier], chunk: int) -> FsckReport:
+    size = size_of(conn)
+    lowest = conn.execute(select(func.min(LogEntry.idx))).scalar()
+    if lowest is not None and lowest < 0:
+        raise _fail("gap", f"entry {lowest}", "an entry has a negative index")
+
+    edge = CompactRange.empty()
+    tiles = _TileBuilder()
+    checkpoints = _CheckpointChecker(origin, verifiers)
+    full_tiles = 0
+    for _size, stored_root, note in _checkpoint_rows(conn, 0, 0):
+        checkpoints.check(0, stored_root, note, EMPTY_ROOT)
+    for start in range(0, size, chunk):
+        end = min(size, start + chunk)
+        rows = _entry_rows(conn, start, end)
+        due = list(_checkpoint_rows(conn, start + 1, end))
+        due.reverse()
+        for expected, (idx, data, stored_hash) in enumerate(rows, start=start):
+            if idx != expected:
+                raise _fail("gap", f"entry {expected}", "the entry is missing")
+            computed = leaf_hash(data)
+            if not _same(stored_hash, computed):
+                raise _fail("leaf_hash", f"entry {idx}", "the stored leaf hash is not the entry's hash")
+            edge.append(computed, tiles.visit)
+            while due and due[-1][0] == edge.end:
+                # Check the tiles completed so far first: the error reported is then the first in log order.
+                full_tiles += _check_full_tiles(conn, tiles.take_complete())
+                cp_size, cp_root, note = due.pop()
+                checkpoints.check(cp_size, cp_root, note, edge.root())
+        if len(rows) != end - start:
+            raise _fail("gap", f"entry {start + len(rows)}", "the entry is missing")
+        full_tiles += _check_full_tiles(conn, tiles.take_complete())
+
+    extra = conn.execute(
+        select(Checkpoint.size)
+        .where((Checkpoint.size > size) | (Checkpoint.size < 0))
+        .order_by(Checkpoint.size)
+    ).first()
+    if extra is not None:
+        raise _fail("checkpoint_extra", f"checkpoint {extra.size}", f"the log has only {size} entries")
+    if size and conn.execute(select(Checkpoint.size).where(Checkpoint.size == size)).first() is None:
+        raise _fail("checkpoint_missing", f"checkpoint {size}", "no checkpoint was signed at the log's size")
+    _check_extra_tiles(conn, size)
+    partial = _check_tails(conn, size, tiles.filling)
+    return FsckReport(entries=size, tiles=full_tiles + partial, checkpoints=checkpoints.checked)
