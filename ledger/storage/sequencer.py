@@ -121,7 +121,11 @@ class Sequencer:
             self.sequence()
 
     def _collect(self, ids: list[int]) -> list[AppendResult] | None:
-        with self.store.engine.begin() as conn:
+        # Read and delete in two transactions: on SQLite (WAL) a transaction that read before it writes
+        # cannot take the write lock once another connection has committed since its read (it fails at once,
+        # whatever the busy timeout), while one that starts by writing waits for the lock. The rows are done,
+        # so no one else changes them in between.
+        with self.store.engine.connect() as conn:
             found = {
                 row.id: row
                 for row in conn.execute(
@@ -139,6 +143,7 @@ class Sequencer:
                 raise StorageError("a pending submission disappeared before it was sequenced")
             if not all(row.done for row in found.values()):
                 return None
+        with self.store.engine.begin() as conn:
             conn.execute(delete(Pending).where(Pending.id.in_(ids)))
         return [
             AppendResult(found[i].idx, found[i].duplicate, found[i].refused_code, found[i].refused_message)
