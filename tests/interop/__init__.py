@@ -1,0 +1,1 @@
+"""Interoperability: carbontrail's log checked by independent clients (see README.md)."""
