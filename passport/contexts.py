@@ -78,7 +78,7 @@ ALLOW_LIST: Mapping[str, ContextEntry] = {
         ContextEntry(
             CARBONTRAIL_V1,
             "carbontrail-v1.jsonld",
-            "006fdf4fee0d970ad1f8613972aefb3fd46777094c5d2e36dadabc0c2e2697ea",
+            "a36ef8c104357a98abf76f9e29f4192c28df123fa42d83f7321523446f962d6a",
         ),
         ContextEntry(UNTP_DPP_0_6_1, None, None),
     )
