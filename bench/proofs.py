@@ -2,8 +2,9 @@
 
 Ours is :meth:`LogStore.inclusion_proof(index, size)` on a log built through the sequencer (shared with the
 memory benchmark within a run), at the same random 0-based indices for both sizes, after a few warm-up
-proofs; every call opens its own connection, as a request would. The reference for the absolute target is
-one SHA-256 of 1 KiB, timed in the same run, so the median is also given in those units.
+proofs; each call checks a connection out of the store's pool, as a server's request does. The reference
+for the absolute target is one SHA-256 of 1 KiB, timed in the same run, so the median is also given in
+those units.
 
 pymerkle 7's ``SqliteTree.prove_inclusion(index + 1, size)`` (its indices count from one) runs on a tree of
 the same entries, with its default subroot cache (up to 1 GiB): the first proof on a fresh tree object reads
