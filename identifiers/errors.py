@@ -159,3 +159,42 @@ class DidKeyError(DidError):
     """A did:key that is not one Ed25519 Multikey (``did:key:z6Mk...``) in its canonical base58btc form."""
 
     code = "identifiers.did.key"
+
+
+class RegistryError(_ReasonedError):
+    """A registry operation that is malformed or that the registry refuses, or a signer without authority.
+
+    Codes are ``registry.<reason>``; docs/registry.md says when each is given. ``apply`` gives the
+    operation-level ones (``malformed``, ``index_order``, ``not_registrar``, ``not_authorised``,
+    ``org_exists``, ``unknown_org``, ``key_in_use``, ``key_not_active``, ``prefix_conflict``,
+    ``prefix_not_bound``, ``did_web_in_use``, ``not_certification_body``, ``already_suspended``,
+    ``not_suspended``, ``already_blacklisted``); ``authorise`` gives ``unknown_key``, ``key_revoked``,
+    ``org_suspended``, ``blacklisted``, ``wrong_role`` and ``prefix_not_held``.
+    """
+
+    family = "registry"
+    reasons = frozenset(
+        {
+            "malformed",
+            "index_order",
+            "not_registrar",
+            "not_authorised",
+            "org_exists",
+            "unknown_org",
+            "key_in_use",
+            "key_not_active",
+            "prefix_conflict",
+            "prefix_not_bound",
+            "did_web_in_use",
+            "not_certification_body",
+            "already_suspended",
+            "not_suspended",
+            "already_blacklisted",
+            "unknown_key",
+            "key_revoked",
+            "org_suspended",
+            "blacklisted",
+            "wrong_role",
+            "prefix_not_held",
+        }
+    )
