@@ -89,3 +89,17 @@ class VerificationMethodError(ProofError):
     no resolver for it, a resolver that refused it, or a key that is not an Ed25519 Multikey."""
 
     code = "passport.verification_method"
+
+
+class RegistryEntryError(MalformedCredentialError):
+    """A credential that is not a well-formed registry entry (docs/registry.md): wrong ``type`` or
+    ``@context``, a field the entry may not carry, or a ``credentialSubject`` that is not one valid registry
+    operation (a missing, extra, mistyped or non-canonical field)."""
+
+    code = "passport.registry_entry"
+
+
+class RegistryIssuerError(ProofError):
+    """A registry entry whose ``issuer`` is not the did:key of the key that signed it."""
+
+    code = "passport.registry_issuer"
