@@ -1,4 +1,4 @@
-"""Smoke test of ``python -m bench``: every benchmark runs at tiny sizes (``--quick``); timings are not judged."""
+"""Smoke test of ``python -m bench``: each benchmark runs at tiny sizes (``--quick``); no timing is judged."""
 
 from __future__ import annotations
 
