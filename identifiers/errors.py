@@ -198,3 +198,45 @@ class RegistryError(_ReasonedError):
             "prefix_not_held",
         }
     )
+
+
+class RegistryConflictError(RegistryError):
+    """A registry entry the registry refuses because it does not fit the state: ``registry.org_exists``,
+    ``unknown_org``, ``key_in_use``, ``key_not_active``, ``prefix_conflict``, ``prefix_not_bound``,
+    ``did_web_in_use``, ``not_certification_body``, ``already_suspended``, ``not_suspended``,
+    ``already_blacklisted`` (HTTP: 409 Conflict)."""
+
+    reasons = frozenset(
+        {
+            "org_exists",
+            "unknown_org",
+            "key_in_use",
+            "key_not_active",
+            "prefix_conflict",
+            "prefix_not_bound",
+            "did_web_in_use",
+            "not_certification_body",
+            "already_suspended",
+            "not_suspended",
+            "already_blacklisted",
+        }
+    )
+
+
+class AuthorityError(RegistryError):
+    """A signer without authority: for a registry entry ``registry.not_registrar`` or ``not_authorised``; for
+    a document ``registry.unknown_key``, ``key_revoked``, ``org_suspended``, ``blacklisted``, ``wrong_role``
+    or ``prefix_not_held`` (HTTP: 403 Forbidden)."""
+
+    reasons = frozenset(
+        {
+            "not_registrar",
+            "not_authorised",
+            "unknown_key",
+            "key_revoked",
+            "org_suspended",
+            "blacklisted",
+            "wrong_role",
+            "prefix_not_held",
+        }
+    )

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from identifiers.did import DidWeb
-from identifiers.errors import RegistryError
+from identifiers.errors import AuthorityError, RegistryConflictError, RegistryError
 from identifiers.multikey import did_key_from_public_key
 from identifiers.parse import Prefix, covers
 from identifiers.registry_apply import (
@@ -170,11 +170,11 @@ class RegistryState:
         """The organisation's state and history.
 
         Raises:
-            RegistryError: ``registry.unknown_org``.
+            RegistryConflictError: ``registry.unknown_org``.
         """
         org = self._t.orgs.get(uscc)
         if org is None:
-            raise RegistryError("unknown_org", f"no organisation {uscc} is registered", value=uscc)
+            raise RegistryConflictError("unknown_org", f"no organisation {uscc} is registered", value=uscc)
         return self._view(org)
 
     def organisations(self) -> Iterator[OrganisationView]:
@@ -211,7 +211,7 @@ class RegistryState:
         publisher) it is not checked and may be None.
 
         Raises:
-            RegistryError: ``registry.unknown_key`` (no organisation has the key: the registrar's own keys
+            AuthorityError: ``registry.unknown_key`` (no organisation has the key: the registrar's own keys
                 included), ``registry.key_revoked``, ``registry.org_suspended``, ``registry.blacklisted`` (a
                 blacklisted certification body signing as one), ``registry.wrong_role`` or
                 ``registry.prefix_not_held``.
@@ -219,21 +219,21 @@ class RegistryState:
         """
         record = self._t.keys.get(key) if isinstance(key, bytes) else None
         if record is None or record.uscc is None:
-            raise RegistryError("unknown_key", "the key belongs to no registered organisation")
+            raise AuthorityError("unknown_key", "the key belongs to no registered organisation")
         if record.revoked_at is not None:
-            raise RegistryError(
+            raise AuthorityError(
                 "key_revoked", f"the key was revoked at index {record.revoked_at}", value=record.uscc
             )
         org = self._t.orgs.get(record.uscc)
         assert org is not None
         if org.suspended:
-            raise RegistryError("org_suspended", f"{org.uscc} is suspended", value=org.uscc)
+            raise AuthorityError("org_suspended", f"{org.uscc} is suspended", value=org.uscc)
         if role is Role.CERTIFICATION_BODY and org.blacklisted_at is not None:
-            raise RegistryError(
+            raise AuthorityError(
                 "blacklisted", f"{org.uscc} was blacklisted at index {org.blacklisted_at}", value=org.uscc
             )
         if role not in org.roles:
-            raise RegistryError("wrong_role", f"{org.uscc} is not registered as {role}", value=org.uscc)
+            raise AuthorityError("wrong_role", f"{org.uscc} is not registered as {role}", value=org.uscc)
         prefix: Prefix | None = None
         if role.bound_to_prefix:
             prefix = self._covering(org, identifier)
@@ -242,7 +242,7 @@ class RegistryState:
     @staticmethod
     def _covering(org: Org, identifier: Identifier | None) -> Prefix | None:
         if identifier is None:
-            raise RegistryError("prefix_not_held", f"a {org.uscc} document in this role needs an identifier")
+            raise AuthorityError("prefix_not_held", f"a {org.uscc} document in this role needs an identifier")
         if isinstance(identifier, Uscc) and identifier.code == org.uscc:
             return None
         if isinstance(identifier, DidWeb) and identifier.canonical == org.did_web:
@@ -250,7 +250,7 @@ class RegistryState:
         for prefix in org.prefixes:
             if covers(prefix, identifier):
                 return prefix
-        raise RegistryError(
+        raise AuthorityError(
             "prefix_not_held",
             f"{org.uscc} holds no prefix covering {identifier.canonical}",
             value=identifier.canonical,
@@ -264,12 +264,13 @@ class RegistryState:
         This state is unchanged whether or not the entry is accepted.
 
         Raises:
-            RegistryError: ``registry.index_order`` (``index`` not above the last applied),
-                ``registry.not_registrar`` / ``registry.not_authorised`` (the wrong signer), or the
-                consistency refusals of docs/registry.md (``org_exists``, ``unknown_org``, ``key_in_use``,
-                ``key_not_active``, ``prefix_conflict``, ``prefix_not_bound``, ``did_web_in_use``,
-                ``not_certification_body``, ``already_suspended``, ``not_suspended``,
-                ``already_blacklisted``); ``registry.malformed`` for a mistyped argument.
+            RegistryError: ``registry.index_order`` (``index`` not above the last applied) or
+                ``registry.malformed`` (a mistyped argument).
+            AuthorityError: ``registry.not_registrar`` / ``registry.not_authorised``: the wrong signer.
+            RegistryConflictError: the consistency refusals of docs/registry.md (``org_exists``,
+                ``unknown_org``, ``key_in_use``, ``key_not_active``, ``prefix_conflict``,
+                ``prefix_not_bound``, ``did_web_in_use``, ``not_certification_body``, ``already_suspended``,
+                ``not_suspended``, ``already_blacklisted``).
         """
         _check_arguments(op, signer, index, self._last_index)
         tables = apply_operation(self._t, op, signer, index)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from identifiers.errors import RegistryError
+from identifiers.errors import AuthorityError, RegistryConflictError
 from identifiers.gtin import Gs1CompanyPrefix
 from identifiers.handle import HandlePrefix
 from identifiers.parse import Prefix
@@ -142,7 +142,7 @@ class _Change:
         assert self.op.uscc is not None
         org = self.orgs.get(self.op.uscc)
         if org is None:
-            raise RegistryError(
+            raise RegistryConflictError(
                 "unknown_org", f"no organisation {self.op.uscc} is registered", value=self.op.uscc
             )
         return org
@@ -155,7 +155,7 @@ class _Change:
     def new_keys(self, uscc: str | None) -> None:
         for key in self.op.keys:
             if key in self.keys:
-                raise RegistryError(
+                raise RegistryConflictError(
                     "key_in_use", "the key is or was registered already (keys are never reused)"
                 )
             self.keys = self.keys.set(key, KeyRecord(uscc, self.index), self.edit)
@@ -163,7 +163,9 @@ class _Change:
     def revoke(self, uscc: str, key: bytes, reason: str | None) -> None:
         record = self.keys.get(key)
         if record is None or record.uscc != uscc or record.revoked_at is not None:
-            raise RegistryError("key_not_active", f"the key is not an active key of {uscc}", value=uscc)
+            raise RegistryConflictError(
+                "key_not_active", f"the key is not an active key of {uscc}", value=uscc
+            )
         self.keys = self.keys.set(key, KeyRecord(uscc, record.added_at, self.index, reason), self.edit)
 
     def bind(self, uscc: str, prefix: Prefix) -> None:
@@ -171,13 +173,13 @@ class _Change:
         for key in (*ancestors, path):
             holder = self.holders.get(key)
             if holder is not None:
-                raise RegistryError(
+                raise RegistryConflictError(
                     "prefix_conflict",
                     f"{prefix.canonical} equals or lies under a prefix {holder} holds",
                     value=prefix.canonical,
                 )
         if self.below.get(path):
-            raise RegistryError(
+            raise RegistryConflictError(
                 "prefix_conflict", f"{prefix.canonical} covers a prefix already held", value=prefix.canonical
             )
         for key in ancestors:
@@ -187,7 +189,7 @@ class _Change:
     def unbind(self, uscc: str, prefix: Prefix) -> None:
         path, ancestors = prefix_paths(prefix)
         if self.holders.get(path) != uscc:
-            raise RegistryError(
+            raise RegistryConflictError(
                 "prefix_not_bound", f"{uscc} does not hold {prefix.canonical}", value=prefix.canonical
             )
         for key in ancestors:
@@ -201,10 +203,10 @@ class _Change:
         assert op.uscc is not None
         assert op.legal_name is not None
         if op.uscc in self.orgs:
-            raise RegistryError("org_exists", f"{op.uscc} is already registered", value=op.uscc)
+            raise RegistryConflictError("org_exists", f"{op.uscc} is already registered", value=op.uscc)
         if op.did_web is not None:
             if op.did_web in self.did_webs:
-                raise RegistryError(
+                raise RegistryConflictError(
                     "did_web_in_use", f"{op.did_web} names another organisation", value=op.did_web
                 )
             self.did_webs = self.did_webs.set(op.did_web, op.uscc, self.edit)
@@ -260,23 +262,27 @@ class _Change:
     def suspend_organisation(self) -> None:
         org = self.org()
         if org.suspended:
-            raise RegistryError("already_suspended", f"{org.uscc} is already suspended", value=org.uscc)
+            raise RegistryConflictError(
+                "already_suspended", f"{org.uscc} is already suspended", value=org.uscc
+            )
         self.record(org, suspended=True)
 
     def reinstate_organisation(self) -> None:
         org = self.org()
         if not org.suspended:
-            raise RegistryError("not_suspended", f"{org.uscc} is not suspended", value=org.uscc)
+            raise RegistryConflictError("not_suspended", f"{org.uscc} is not suspended", value=org.uscc)
         self.record(org, suspended=False)
 
     def blacklist(self) -> None:
         org = self.org()
         if Role.CERTIFICATION_BODY not in org.roles:
-            raise RegistryError(
+            raise RegistryConflictError(
                 "not_certification_body", f"{org.uscc} is not a certification body", value=org.uscc
             )
         if org.blacklisted_at is not None:
-            raise RegistryError("already_blacklisted", f"{org.uscc} is already blacklisted", value=org.uscc)
+            raise RegistryConflictError(
+                "already_blacklisted", f"{org.uscc} is already blacklisted", value=org.uscc
+            )
         self.record(org, blacklisted_at=self.index)
 
     def rotate_registrar_key(self) -> None:
@@ -318,11 +324,11 @@ def check_signer(tables: Tables, op: RegistryOperation, signer: bytes) -> None:
     if op.action is Action.REVOKE_KEY:
         record = tables.keys.get(signer)
         if record is None or record.uscc != op.uscc or record.revoked_at is not None:
-            raise RegistryError(
+            raise AuthorityError(
                 "not_authorised", "revoke-key is signed by the registrar or an active key of the organisation"
             )
         return
-    raise RegistryError("not_registrar", f"{op.action} must be signed by the registrar's current key")
+    raise AuthorityError("not_registrar", f"{op.action} must be signed by the registrar's current key")
 
 
 def apply_operation(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from identifiers import parse_identifier, parse_prefix
-from identifiers.errors import RegistryError
+from identifiers.errors import AuthorityError, RegistryConflictError, RegistryError
 from identifiers.registry import Authority, RegistryOperation, RegistryState, Role, replay
 from identifiers.registry_ops import Action
 from tests.unit.identifiers.strategies import gtin_check, uscc_check
@@ -57,6 +57,21 @@ def register_a(index: int = 0, keys: tuple[bytes, ...] = (KA1, KA2)) -> Entry:
         A, "Jiangsu Example Cell Co., Ltd.", ["supplier", "manufacturer"], ["88.118.8", "gs1:4712345"], keys
     )
     return (index, op, REGISTRAR)
+
+
+def test_error_classes_split_authority_from_conflicts() -> None:
+    state = replay(REGISTRAR, [register_a()])
+    with pytest.raises(AuthorityError) as authority:
+        state.authorise(key("nobody"), DOC, Role.SUPPLIER)
+    assert authority.value.code == "registry.unknown_key"
+    with pytest.raises(AuthorityError) as signer:
+        state.apply(RegistryOperation.suspend(A), KA1, 1)
+    assert signer.value.code == "registry.not_registrar"
+    with pytest.raises(RegistryConflictError) as conflict:
+        state.apply(register_a()[1], REGISTRAR, 1)
+    assert conflict.value.code == "registry.org_exists"
+    with pytest.raises(AssertionError):
+        AuthorityError("org_exists", "a conflict is not an authority error")
 
 
 def test_genesis() -> None:
