@@ -86,6 +86,7 @@ class Pending(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     submitted: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done: Mapped[bool] = mapped_column(default=False)

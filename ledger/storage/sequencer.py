@@ -40,6 +40,27 @@ STALE_OUTCOMES = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A new entry the admission function judges: the entry's bytes and the submitter's opaque attachment.
+
+    The log stores the attachment nowhere itself; an accept hook may (for example, the document a record
+    commits to), in the same transaction as the entry.
+    """
+
+    entry: bytes
+    attachment: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An entry the batch sequenced, as the accept hook sees it."""
+
+    index: int
+    entry: bytes
+    attachment: bytes | None
+
+
+@dataclass(frozen=True)
 class LogState:
     """What an admission function knows of the log: its size and root before the batch."""
 
@@ -63,14 +84,17 @@ class Refuse:
 
 
 Decision = Accept | Refuse
-Admission = Callable[[Sequence[bytes], LogState], Sequence[Decision]]
+Admission = Callable[[Sequence[Candidate], LogState], Sequence[Decision]]
 """Judges the batch's new entries (in order) at the positions they would take; one decision per entry."""
+
+AcceptHook = Callable[[Connection, Sequence[Accepted]], None]
+"""Runs inside the batch's transaction after its entries are written: what it writes commits with them."""
 
 CheckpointSigner = Callable[[int, bytes], bytes]
 """Returns the log's signed checkpoint note for (size, root)."""
 
 
-def admit_all(entries: Sequence[bytes], _state: LogState) -> Sequence[Decision]:
+def admit_all(entries: Sequence[Candidate], _state: LogState) -> Sequence[Decision]:
     """The admission function of a log that accepts every entry."""
     return [Accept()] * len(entries)
 
@@ -88,17 +112,32 @@ class AppendResult:
 class Sequencer:
     """Appends entries to a stored log. Safe to use from several threads and processes at once."""
 
-    def __init__(self, store: LogStore, sign: CheckpointSigner, admission: Admission = admit_all) -> None:
+    def __init__(
+        self,
+        store: LogStore,
+        sign: CheckpointSigner,
+        admission: Admission = admit_all,
+        on_accept: AcceptHook | None = None,
+    ) -> None:
         self.store = store
         self.sign = sign
         self.admission = admission
+        self.on_accept = on_accept
 
-    def append(self, entries: Sequence[bytes]) -> list[AppendResult]:
+    def append(
+        self, entries: Sequence[bytes], attachments: Sequence[bytes | None] | None = None
+    ) -> list[AppendResult]:
         """Submit entries and wait until each is durably sequenced (or refused); results in input order.
+
+        ``attachments`` (one per entry, or None) travel with the entries to the admission function and the
+        accept hook, whichever process's batch sequences them.
 
         Raises:
             EntryTooLargeError: an entry is over 65,535 bytes; nothing is submitted.
+            StorageError: ``attachments`` does not match ``entries``.
         """
+        if attachments is not None and len(attachments) != len(entries):
+            raise StorageError("one attachment per entry, or none")
         for i, data in enumerate(entries):
             if len(data) > MAX_ENTRY_SIZE:
                 raise EntryTooLargeError(
@@ -107,7 +146,11 @@ class Sequencer:
         if not entries:
             return []
         now = datetime.now(UTC)
-        rows = [{"data": d, "leaf_hash": leaf_hash(d), "submitted": now, "done": False} for d in entries]
+        extra = attachments if attachments is not None else [None] * len(entries)
+        rows = [
+            {"data": d, "attachment": a, "leaf_hash": leaf_hash(d), "submitted": now, "done": False}
+            for d, a in zip(entries, extra, strict=True)
+        ]
         with self.store.engine.begin() as conn:
             ids = list(
                 conn.execute(
@@ -151,22 +194,55 @@ class Sequencer:
         ]
 
     def sequence(self) -> int:
-        """Sequence everything pending, batch by batch; return how many new entries were logged."""
-        logged = 0
+        """Sequence everything pending, batch by batch; return how many new entries were logged.
+
+        If the admission function or the accept hook raises, the batch rolls back and the sequencer goes on
+        one entry at a time: the entry whose own batch still raises is refused (``ledger.admission_error``) so
+        that one bad submission can never stop the log; the others are sequenced as usual.
+        """
+        logged, limit = 0, MAX_BATCH
         while True:
-            with self.store.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
-                lock_sequencer(conn)
-                added, more = self._batch(conn)
+            try:
+                with self.store.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+                    lock_sequencer(conn)
+                    added, more = self._batch(conn, limit)
+            except _CallbackError as e:
+                if limit == 1:
+                    self._refuse_first(e)
+                    limit = MAX_BATCH
+                else:
+                    limit = 1
+                continue
             logged += added
+            if limit == 1:
+                limit = MAX_BATCH
+                continue
             if not more:
                 return logged
 
-    def _batch(self, conn: Connection) -> tuple[int, bool]:
+    def _refuse_first(self, error: _CallbackError) -> None:
+        with self.store.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+            lock_sequencer(conn)
+            first = conn.execute(
+                select(Pending.id).where(Pending.done.is_(False)).order_by(Pending.id).limit(1)
+            ).scalar()
+            if first is not None:
+                conn.execute(
+                    update(Pending)
+                    .where(Pending.id == first)
+                    .values(
+                        done=True,
+                        refused_code="ledger.admission_error",
+                        refused_message=f"judging this entry failed: {error.__cause__!r}",
+                    )
+                )
+
+    def _batch(self, conn: Connection, limit: int = MAX_BATCH) -> tuple[int, bool]:
         todo = conn.execute(
-            select(Pending.id, Pending.data, Pending.leaf_hash)
+            select(Pending.id, Pending.data, Pending.attachment, Pending.leaf_hash)
             .where(Pending.done.is_(False))
             .order_by(Pending.id)
-            .limit(MAX_BATCH)
+            .limit(limit)
         ).all()
         if not todo:
             return 0, False
@@ -185,13 +261,16 @@ class Sequencer:
                 )
             ):
                 known[lh] = idx
-        fresh: list[tuple[int, bytes, bytes]] = []
+        fresh: list[tuple[int, Candidate, bytes]] = []
         seen: set[bytes] = set()
         for row in todo:
             if row.leaf_hash not in known and row.leaf_hash not in seen:
                 seen.add(row.leaf_hash)
-                fresh.append((row.id, row.data, row.leaf_hash))
-        decisions = list(self.admission([data for _, data, _ in fresh], state))
+                fresh.append((row.id, Candidate(row.data, row.attachment), row.leaf_hash))
+        try:
+            decisions = list(self.admission([candidate for _, candidate, _ in fresh], state))
+        except Exception as e:
+            raise _CallbackError from e
         if len(decisions) != len(fresh):
             raise StorageError("the admission function must return one decision per entry")
 
@@ -199,13 +278,15 @@ class Sequencer:
         outcomes: list[dict[str, object]] = []
         refused: dict[bytes, Refuse] = {}
         stored: dict[tuple[int, int], bytes] = {}
-        for (_pid, data, lh), decision in zip(fresh, decisions, strict=True):
+        accepted: list[Accepted] = []
+        for (_pid, candidate, lh), decision in zip(fresh, decisions, strict=True):
             if isinstance(decision, Refuse):
                 refused[lh] = decision
                 continue
             index = edge.end
             known[lh] = index
-            new_entries.append({"idx": index, "data": data, "leaf_hash": lh})
+            new_entries.append({"idx": index, "data": candidate.entry, "leaf_hash": lh})
+            accepted.append(Accepted(index, candidate.entry, candidate.attachment))
             edge.append(lh, lambda node, h: _keep_tile_hash(stored, node, h))
         first_of: dict[bytes, int] = {lh: pid for pid, _, lh in fresh}
         for row in todo:
@@ -221,6 +302,11 @@ class Sequencer:
         if new_entries:
             conn.execute(insert(LogEntry), new_entries)
             self._write_tiles(conn, stored, edge.end)
+            if self.on_accept is not None:
+                try:
+                    self.on_accept(conn, accepted)
+                except Exception as e:
+                    raise _CallbackError from e
             root = edge.root()
             conn.execute(
                 insert(Checkpoint),
@@ -248,7 +334,7 @@ class Sequencer:
                 Pending.done.is_(True), Pending.submitted < datetime.now(UTC) - STALE_OUTCOMES
             )
         )
-        return len(new_entries), len(todo) == MAX_BATCH
+        return len(new_entries), len(todo) == limit
 
     @staticmethod
     def _write_tiles(conn: Connection, stored: dict[tuple[int, int], bytes], size: int) -> None:
@@ -288,6 +374,10 @@ class Sequencer:
             )
         if tails:
             conn.execute(insert(TileTail), tails)
+
+
+class _CallbackError(Exception):
+    """The admission function or the accept hook raised (the cause); the batch is rolled back."""
 
 
 def _keep_tile_hash(stored: dict[tuple[int, int], bytes], node: NodeID, h: bytes) -> None:

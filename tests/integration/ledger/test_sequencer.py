@@ -12,7 +12,7 @@ from ledger import keys, verify
 from ledger.errors import EntryTooLargeError
 from ledger.hashing import leaf_hash
 from ledger.note import Verifier
-from ledger.storage.sequencer import Accept, Decision, LogState, Refuse, Sequencer
+from ledger.storage.sequencer import Accept, Candidate, Decision, LogState, Refuse, Sequencer
 from ledger.storage.store import LogStore
 
 ORIGIN = "example.test/log"
@@ -76,9 +76,11 @@ def test_entry_too_large_changes_nothing(db_url: str) -> None:
 def test_admission_judges_each_position(db_url: str) -> None:
     seen: list[tuple[int, int]] = []
 
-    def admit(batch: Sequence[bytes], state: LogState) -> Sequence[Decision]:
+    def admit(batch: Sequence[Candidate], state: LogState) -> Sequence[Decision]:
         seen.append((state.size, len(batch)))
-        return [Refuse("test.odd", "odd entries refused") if e.endswith(b"!") else Accept() for e in batch]
+        return [
+            Refuse("test.odd", "odd entries refused") if c.entry.endswith(b"!") else Accept() for c in batch
+        ]
 
     store, seq, _ = make_log(db_url)
     seq.admission = admit
@@ -87,3 +89,45 @@ def test_admission_judges_each_position(db_url: str) -> None:
     assert results[1].refused_code == "test.odd"
     assert seen == [(0, 3)]
     assert store.size() == 2
+
+
+def test_attachments_reach_admission_and_the_accept_hook_in_one_transaction(db_url: str) -> None:
+    from sqlalchemy import Connection, text
+
+    from ledger.storage.sequencer import Accepted
+
+    store, seq, _ = make_log(db_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE side (idx INTEGER PRIMARY KEY, note TEXT)"))
+    seen: list[bytes | None] = []
+
+    def admit(batch: Sequence[Candidate], state: LogState) -> Sequence[Decision]:
+        seen.extend(c.attachment for c in batch)
+        return [Refuse("test.no", "no") if c.attachment == b"refuse" else Accept() for c in batch]
+
+    def hook(conn: Connection, accepted: Sequence[Accepted]) -> None:
+        for a in accepted:
+            if a.attachment is None:
+                continue
+            conn.execute(text("INSERT INTO side VALUES (:i, :n)"), {"i": a.index, "n": a.attachment.decode()})
+            if a.attachment == b"boom":
+                raise RuntimeError("the hook failed: the whole batch must roll back")
+
+    seq.admission, seq.on_accept = admit, hook
+    results = seq.append([b"a", b"b", b"c"], [b"first", b"refuse", None])
+    assert [r.index for r in results] == [0, None, 1]
+    assert seen == [b"first", b"refuse", None]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT idx, note FROM side ORDER BY idx")).all() == [(0, "first")]
+    # A hook (or admission function) that raises rolls its batch back; the entry that makes it raise is
+    # refused on its own and the others in the batch are sequenced: one bad submission never stops the log.
+    results = seq.append([b"d", b"e"], [b"boom", b"fine"])
+    assert results[0].index is None
+    assert results[0].refused_code == "ledger.admission_error"
+    assert results[1].index == 2
+    assert store.size() == 3
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT idx, note FROM side ORDER BY idx")).all() == [
+            (0, "first"),
+            (2, "fine"),
+        ]

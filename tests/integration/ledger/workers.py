@@ -16,7 +16,7 @@ from multiprocessing.synchronize import Event
 
 from ledger import checkpoint as cp
 from ledger import keys
-from ledger.storage.sequencer import Admission, Decision, LogState, Sequencer, admit_all
+from ledger.storage.sequencer import Admission, Candidate, Decision, LogState, Sequencer, admit_all
 from ledger.storage.store import LogStore
 
 ORIGIN = "example.test/log"
@@ -74,7 +74,7 @@ def append_until_killed(url: str, skey: str, tag: str, seed: int, pipe: Connecti
 
 
 def _blocking_admission(pipe: Connection) -> Admission:
-    def admit(entries: Sequence[bytes], state: LogState) -> Sequence[Decision]:
+    def admit(entries: Sequence[Candidate], state: LogState) -> Sequence[Decision]:
         pipe.send(("admitting", state.size, len(entries)))
         time.sleep(3600)
         raise AssertionError("the test should have killed this process")
