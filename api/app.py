@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from api import logservice, problems
 from api.routes import log as log_routes
+from api.routes import registry as registry_routes
 from api.settings import Settings
+from api.submission import open_pipeline
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -29,6 +31,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.log = log
     app.state.store = log.store
+    app.state.pipeline = open_pipeline(log)
     problems.install(app)
     app.include_router(log_routes.router)
+    app.include_router(registry_routes.router)
     return app

@@ -15,7 +15,12 @@ from api.errors import CliError, describe
 
 # Each module named here defines ``register(subparsers)``, adding its subcommands with
 # ``set_defaults(run=...)`` where ``run(args) -> int``.
-COMMAND_MODULES = ("api.commands.log", "api.commands.witness", "api.commands.id")
+COMMAND_MODULES = (
+    "api.commands.log",
+    "api.commands.registry",
+    "api.commands.witness",
+    "api.commands.id",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,6 +50,9 @@ STATUS: dict[type[Exception], int] = {
     ledger_errors.StorageError: 500,
     ledger_errors.BusyError: 503,
     identifier_errors.IdentifierError: 400,
+    identifier_errors.RegistryError: 422,
+    identifier_errors.RegistryConflictError: 409,
+    identifier_errors.AuthorityError: 403,
     passport_errors.PassportError: 400,
     passport_errors.ContextNotAllowedError: 422,
     passport_errors.CanonicalizationError: 422,
@@ -63,6 +66,7 @@ VERIFICATION_FAILURES: tuple[type[Exception], ...] = (
     ledger_errors.RootMismatchError,
     ledger_errors.SignatureError,
     ledger_errors.QuorumError,
+    identifier_errors.AuthorityError,
     ledger_errors.ConsistencyError,
     passport_errors.ProofError,
 )
@@ -79,6 +83,14 @@ def http_status(error: Exception) -> int | None:
         if cls in STATUS:
             return STATUS[cls]
     return None
+
+
+def status_for_code(code: str) -> int:
+    """The HTTP status of a refusal known only by its code (a refusal recorded by another process's batch)."""
+    for cls in (identifier_errors.AuthorityError, identifier_errors.RegistryConflictError):
+        if code.startswith(cls.family + ".") and code.removeprefix(cls.family + ".") in cls.reasons:
+            return STATUS[cls]
+    return 422
 
 
 def error_code(error: Exception) -> str | None:

@@ -10,16 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert, select
+
+from api import orm
+from api.keyfile import public_bytes, read_key_file, write_key_file
 from api.settings import Settings
 from api.witnessing import cosign_latest
+from identifiers.multikey import did_key_from_public_key, public_key_from_did_key
 from ledger import keys
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.errors import KeyFileError, StorageError
 from ledger.note import Ed25519Signer
 from ledger.policy import Policy, parse_policy
 from ledger.receipt import Receipt, format_receipt
-from ledger.storage.sequencer import Admission, AppendResult, Sequencer, admit_all
+from ledger.storage.orm import LogMeta
+from ledger.storage.sequencer import AcceptHook, Admission, AppendResult, Sequencer, admit_all
 from ledger.storage.store import LogStore
+
+REGISTRAR_META = "registrar_genesis"
+"""log_meta key of the registrar's first key (a did:key): the registry's trust anchor for this log."""
 
 DEFAULT_ORIGIN = "carbontrail.local/log"
 """The origin of a log initialised without ``--origin``: set a real one (the log's URL without scheme)."""
@@ -33,6 +43,8 @@ class Log:
     store: LogStore
     signer: Ed25519Signer
     policy: Policy
+    registrar_genesis: bytes
+    """The registrar's first public key: the trust anchor the registry is replayed from."""
 
     @property
     def origin(self) -> str:
@@ -43,15 +55,15 @@ class Log:
         """Sign the checkpoint of (size, root) with the log's key."""
         return sign_checkpoint(Checkpoint(self.origin, size, root), [self.signer]).to_bytes()
 
-    def sequencer(self, admission: Admission = admit_all) -> Sequencer:
-        """A sequencer for this log with the given admission function."""
-        return Sequencer(self.store, self.sign, admission)
+    def sequencer(self, admission: Admission = admit_all, on_accept: AcceptHook | None = None) -> Sequencer:
+        """A sequencer for this log with the given admission function and accept hook."""
+        return Sequencer(self.store, self.sign, admission, on_accept)
 
 
 def init_log(settings: Settings, origin: str | None = None) -> str:
-    """Create the data directory, the log key, the database and the log's policy; return the verifier key.
+    """Create the data directory, the log and registrar keys, the database and the log's policy.
 
-    Idempotent for the same origin: an existing key and database are kept.
+    Returns the log's verifier key. Idempotent for the same origin: existing keys and database are kept.
 
     Raises:
         StorageError: the key or database already belongs to a log with another origin.
@@ -66,7 +78,22 @@ def init_log(settings: Settings, origin: str | None = None) -> str:
         keys.write_private_key(settings.log_key_path, skey)
         signer = Ed25519Signer.from_skey(skey)
     vkey = signer.verifier().vkey
-    LogStore.create(settings.db_url, signer.name)
+    store = LogStore.create(settings.db_url, signer.name)
+    orm.Base.metadata.create_all(store.engine)
+    if settings.registrar_key_path.exists():
+        registrar = read_key_file(settings.registrar_key_path)
+    else:
+        registrar = Ed25519PrivateKey.generate()
+        write_key_file(settings.registrar_key_path, registrar)
+    genesis = did_key_from_public_key(public_bytes(registrar))
+    with store.engine.begin() as conn:
+        recorded = conn.execute(select(LogMeta.value).where(LogMeta.key == REGISTRAR_META)).scalar()
+        if recorded is None:
+            conn.execute(insert(LogMeta), {"key": REGISTRAR_META, "value": genesis})
+        elif recorded != genesis:
+            raise StorageError(
+                f"this log's registrar is {recorded}, not the key in {settings.registrar_key_path}"
+            )
     if not settings.policy_path.exists():
         settings.policy_path.write_text(
             "# This log's trust policy (C2SP tlog-policy). Add witnesses as\n"
@@ -92,7 +119,15 @@ def open_log(settings: Settings) -> Log:
     if store.origin != signer.name:
         raise StorageError(f"the database holds the log {store.origin!r}, the key is {signer.name!r}'s")
     policy = parse_policy(settings.policy_path.read_bytes())
-    return Log(settings, store, signer, policy)
+    genesis = store.meta(REGISTRAR_META)
+    if genesis is None:
+        raise StorageError("the log has no registrar recorded: run `carbontrail init` again")
+    return Log(settings, store, signer, policy, public_key_from_did_key(genesis))
+
+
+def registrar_did(log: Log) -> str:
+    """The registrar's first key as a did:key (what verifiers are given as the registry's anchor)."""
+    return did_key_from_public_key(log.registrar_genesis)
 
 
 def append(log: Log, entries: Sequence[bytes], admission: Admission = admit_all) -> list[AppendResult]:

@@ -1,6 +1,7 @@
 """Where carbontrail keeps its state, from the environment or flags; passed explicitly, never a global.
 
-``CARBONTRAIL_HOME`` (default ``./var``) holds the log's private key (``log.key``), its policy
+``CARBONTRAIL_HOME`` (default ``./var``) holds the log's private key (``log.key``), the registrar's
+(``registrar.key``), the log's policy
 (``policy``: C2SP tlog-policy, naming the log and the witnesses it asks to cosign) and, by default, the SQLite
 database ``carbontrail.db``. ``CARBONTRAIL_DB`` or ``--db`` names another database (a path or a URL).
 """
@@ -31,6 +32,11 @@ class Settings:
     def log_key_path(self) -> Path:
         """The log's signer key (C2SP signed-note ``PRIVATE+KEY+...``), mode 0600."""
         return self.home / "log.key"
+
+    @property
+    def registrar_key_path(self) -> Path:
+        """The registrar's signing key (a Multikey JSON file, mode 0600), made by ``carbontrail init``."""
+        return self.home / "registrar.key"
 
     @property
     def policy_path(self) -> Path:

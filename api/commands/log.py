@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from api import logservice
+from api.commands.common import add_installation_options, settings_of
 from api.errors import CliError
-from api.settings import Settings
 from ledger.errors import MalformedError, PolicyError
 from ledger.policy import Policy, parse_policy
 from ledger.receipt import parse_receipt, verify_receipt
@@ -19,19 +19,8 @@ from ledger.storage.export import export_log
 Sub = Any  # argparse's _SubParsersAction is private; this alias names what register() receives
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db", help="database URL or SQLite path (default: $CARBONTRAIL_DB or a file in the home)"
-    )
-    parser.add_argument("--home", help="data directory (default: $CARBONTRAIL_HOME or ./var)")
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(db=args.db, home=args.home)
-
-
 def _log(args: argparse.Namespace) -> logservice.Log:
-    return logservice.open_log(_settings(args))
+    return logservice.open_log(settings_of(args))
 
 
 def _nonnegative(text: str) -> int:
@@ -43,7 +32,7 @@ def _nonnegative(text: str) -> int:
 def register(sub: Sub) -> None:
     """Add ``init``, ``log`` and ``serve``."""
     p = sub.add_parser("init", help="create the data directory, the log key and the database")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("--origin", help=f"the log's origin (default {logservice.DEFAULT_ORIGIN})")
     p.set_defaults(run=run_init)
 
@@ -51,21 +40,21 @@ def register(sub: Sub) -> None:
     cmds = log.add_subparsers(dest="log_command", required=True, metavar="LOG_COMMAND")
 
     p = cmds.add_parser("append", help="append each FILE as one entry; prints one index a line")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(run=run_append)
 
     p = cmds.add_parser("checkpoint", help="print the latest signed checkpoint with its cosignatures")
-    _common(p)
+    add_installation_options(p)
     p.set_defaults(run=run_checkpoint)
 
     p = cmds.add_parser("entry", help="write entry INDEX's exact bytes to standard output")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("index", type=_nonnegative)
     p.set_defaults(run=run_entry)
 
     p = cmds.add_parser("prove", help="print a C2SP tlog-proof@v1 receipt for entry INDEX")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("index", type=_nonnegative)
     p.add_argument(
         "--size", type=_nonnegative, help="prove against the checkpoint of this size (default latest)"
@@ -73,13 +62,13 @@ def register(sub: Sub) -> None:
     p.set_defaults(run=run_prove)
 
     p = cmds.add_parser("consistency", help="print the consistency proof OLD -> NEW, one base64 hash a line")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("old", type=_nonnegative)
     p.add_argument("new", type=_nonnegative)
     p.set_defaults(run=run_consistency)
 
     p = cmds.add_parser("export", help="write checkpoint and tile/... as C2SP tlog-tiles lays them out")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("directory", type=Path, metavar="DIR")
     p.set_defaults(run=run_export)
 
@@ -93,18 +82,18 @@ def register(sub: Sub) -> None:
     p.set_defaults(run=run_verify_receipt)
 
     p = cmds.add_parser("fsck", help="recompute every tile and checkpoint root from the entries")
-    _common(p)
+    add_installation_options(p)
     p.set_defaults(run=run_fsck)
 
     p = sub.add_parser("serve", help="serve the HTTP API (the log's tiles, checkpoints and proofs)")
-    _common(p)
+    add_installation_options(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=run_serve)
 
 
 def run_init(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     vkey = logservice.init_log(settings, args.origin)
     print(f"home: {settings.home}")
     print(f"database: {settings.db_url}")
@@ -209,5 +198,5 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port)
+    uvicorn.run(create_app(settings_of(args)), host=args.host, port=args.port)
     return 0

@@ -1,0 +1,44 @@
+"""The document side of the database (SQLAlchemy 2.0 ``Mapped[]``): credentials and their index.
+
+* ``credential``: every logged credential's JCS form (RFC 8785), content-addressed by ``sha256:<hex>`` of it.
+* ``document``: one row per log entry that records a credential: its kind, subject and issuer, by log index,
+  so the registry can be replayed in log order and documents found by subject.
+
+Rows are written in the sequencer's transaction, by its accept hook, so a document is stored exactly when its
+log entry is: never half-stored, never stored when refused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the document tables (the log's own tables are in ``ledger.storage.orm``)."""
+
+
+class Credential(Base):
+    """A credential's JCS bytes, by digest."""
+
+    __tablename__ = "credential"
+    digest: Mapped[str] = mapped_column(String(71), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class Document(Base):
+    """A logged document: the log entry at ``log_index`` records the credential ``digest``."""
+
+    __tablename__ = "document"
+    log_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(71))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("document_kind", "kind", "log_index"),
+        Index("document_subject", "subject", "log_index"),
+        Index("document_digest", "digest"),
+    )

@@ -1,0 +1,83 @@
+"""The registry over HTTP: submit a registrar-signed registry entry; read an organisation's state."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel
+
+from api.errors import ApiError, NotFoundError, status_for_code
+from api.registryview import organisation_json
+from api.submission import Pipeline, Submitted
+from identifiers.errors import RegistryConflictError
+from identifiers.uscc import parse_uscc
+
+router = APIRouter(prefix="/registry", tags=["registry"])
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    """The app's submission pipeline."""
+    pipeline: Pipeline = request.app.state.pipeline
+    return pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+class LoggedDocument(BaseModel):
+    """Where a submitted document is in the log."""
+
+    index: int
+    credential: str
+    kind: str
+    duplicate: bool
+    receipt: str
+
+
+class RefusedDocumentError(ApiError):
+    """The log refused a document (its signer's authority, proof or shape); carries the refusal's code."""
+
+    def __init__(self, outcome: Submitted) -> None:
+        super().__init__(outcome.message or "refused")
+        self.code = outcome.code or "api.refused"
+        self.status = status_for_code(self.code)
+
+
+@router.post("", status_code=201, response_model=LoggedDocument)
+def submit_registry_entry(
+    pipeline: PipelineDep,
+    request: Request,
+    body: Annotated[bytes, Body(media_type="application/vc+ld+json", description="a signed registry entry")],
+) -> LoggedDocument:
+    """Log a registrar-signed registry entry (a VC 2.0 credential with an ``eddsa-jcs-2022`` proof).
+
+    The answer is its log index and a C2SP tlog-proof@v1 receipt; the same entry again gets its first index.
+    """
+    from api.documents import KIND_REGISTRY
+    from api.logservice import receipt
+
+    outcome = pipeline.submit([body])[0]
+    if outcome.index is None:
+        raise RefusedDocumentError(outcome)
+    if outcome.kind != KIND_REGISTRY:
+        raise ApiError("POST /registry takes registry entries only")
+    return LoggedDocument(
+        index=outcome.index,
+        credential=outcome.digest or "",
+        kind=outcome.kind,
+        duplicate=outcome.duplicate,
+        receipt=receipt(pipeline.log, outcome.index).decode(),
+    )
+
+
+@router.get("/orgs/{uscc}")
+def organisation(uscc: str, pipeline: PipelineDep) -> dict[str, Any]:
+    """An organisation's state and history (every registry entry about it, with its log index)."""
+    canonical = parse_uscc(uscc).canonical
+    state = pipeline.registry_state()
+    try:
+        view = state.organisation(canonical)
+    except RegistryConflictError as e:
+        raise NotFoundError(f"no organisation {canonical} is registered") from e
+    return organisation_json(view)
