@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import threading
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -154,3 +155,39 @@ def test_collect_survives_a_commit_between_its_read_and_its_delete(sqlite_db: st
         other.dispose()
     assert interleaved
     assert [r.index for r in results] == [0, 1]
+
+
+def test_add_cosignature_survives_a_commit_between_its_read_and_its_insert(sqlite_db: str) -> None:
+    # The same SQLite (WAL) trap in LogStore.add_cosignature: it reads the checkpoint, then inserts. Another
+    # writer tries to commit between the two, from a thread: a transaction that holds the write lock from its
+    # start makes that writer wait (the join times out), one that does not lets it in and then fails.
+    skey, _ = keys.generate_log_key(workers.ORIGIN)
+    LogStore.create(sqlite_db, workers.ORIGIN)
+    store, seq = workers.open_log(sqlite_db, skey)
+    seq.append([b"one"])
+    other = make_engine(sqlite_db)
+    writers: list[threading.Thread] = []
+
+    def write() -> None:
+        with other.begin() as conn:
+            conn.execute(insert(LogMeta), {"key": "interleaved", "value": "1"})
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO cosignature") and not writers:
+            writers.append(threading.Thread(target=write))
+            writers[0].start()
+            writers[0].join(1.0)
+
+    event.listen(store.engine, "before_cursor_execute", before)
+    try:
+        store.add_cosignature(1, "witness.example", b"\x01\x02\x03\x04", "— witness.example AQIDBA==")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", before)
+        for writer in writers:
+            writer.join(30)
+        other.dispose()
+    assert writers
+    assert store.meta("interleaved") == "1"
+    latest = store.latest_checkpoint()
+    assert latest is not None
+    assert latest.cosignatures == ("— witness.example AQIDBA==",)
