@@ -1,8 +1,7 @@
 """Reads of a stored log: entries, tiles, bundles, checkpoints and proofs, each in O(log n) tile reads.
 
 A partial tile or bundle of width W is the first W hashes or entries of any wider version of it, so every
-width of every tile is served from the one stored version: the full tile once it exists, else the entries'
-leaf hashes (level 0) or the tail rows (higher levels).
+width of every tile is served from the one stored version: the full tile once it exists, else the tail rows.
 """
 
 from __future__ import annotations
@@ -20,9 +19,7 @@ from ledger.storage.engine import IMMEDIATE, make_engine
 from ledger.storage.orm import Base, Checkpoint, Cosignature, HashTile, LogEntry, LogMeta, TileTail
 from ledger.tiles import TILE_WIDTH, TileKey
 
-SCHEMA_VERSION = "2"
-"""Version 2: level-0 tiles are never kept partial (the entries' leaf hashes are that tile), and full tiles
-carry their inner nodes."""
+SCHEMA_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -42,10 +39,7 @@ class StoredCheckpoint:
 
 
 class ConnectionTileReader:
-    """A ``ledger.tiles.TileReader`` over one database connection (so it sees its transaction's writes).
-
-    It is also a ``ledger.tileproof.InnerTileReader``: full tiles come with their stored inner nodes.
-    """
+    """A ``ledger.tiles.TileReader`` over one database connection (so it sees its transaction's writes)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -58,17 +52,6 @@ class ConnectionTileReader:
         Raises:
             TileError: a tile the tree should have is missing or short.
         """
-        return [data for data, _ in self._read(keys, with_inner=False)]
-
-    def read_tiles_inner(self, keys: Sequence[TileKey]) -> list[tuple[bytes, bytes | None]]:
-        """Return each tile as :meth:`read_tiles` does, with a full tile's inner nodes (None for a partial).
-
-        Raises:
-            TileError: a tile the tree should have is missing or short.
-        """
-        return self._read(keys, with_inner=True)
-
-    def _read(self, keys: Sequence[TileKey], *, with_inner: bool) -> list[tuple[bytes, bytes | None]]:
         if not keys:
             return []
         wanted = sorted({(k.level, k.index) for k in keys})
@@ -78,64 +61,51 @@ class ConnectionTileReader:
         # running it does, and a proof runs one such query per request.
         p = self._placeholder
         where = " OR ".join([f"(level = {p} AND idx = {p})"] * len(wanted))
-        columns = "level, idx, data, inner_nodes" if with_inner else "level, idx, data, NULL"
         full = {
-            (level, index): (bytes(data), None if inner is None else bytes(inner))
-            for level, index, data, inner in self.conn.exec_driver_sql(
-                f"SELECT {columns} FROM {HashTile.__tablename__} WHERE {where}",  # noqa: S608 (no input)
+            (level, index): bytes(data)
+            for level, index, data in self.conn.exec_driver_sql(
+                f"SELECT level, idx, data FROM {HashTile.__tablename__} WHERE {where}",  # noqa: S608 (no input)
                 tuple(v for pair in wanted for v in pair),
             ).all()
         }
         tails = self._tails([k for k in keys if (k.level, k.index) not in full])
-        out: list[tuple[bytes, bytes | None]] = []
+        out: list[bytes] = []
         for key in keys:
-            found = full.get((key.level, key.index))
-            data, inner = (tails[(key.level, key.index)], None) if found is None else found
+            data = full.get((key.level, key.index))
+            if data is None:
+                data = tails[(key.level, key.index)]
             need = key.width * HASH_SIZE
             if len(data) < need:
                 raise TileError(
                     f"tile level {key.level} index {key.index}: {len(data) // HASH_SIZE} hashes stored, "
                     f"{key.width} needed"
                 )
-            out.append((data[:need], inner if key.full else None))
+            out.append(data[:need])
         return out
 
     def _tails(self, keys: Sequence[TileKey]) -> dict[tuple[int, int], bytes]:
-        """Read the hashes of every incomplete tile in ``keys`` (up to its widest width asked), in at most
-        two queries: level 0 from the entries' leaf hashes, higher levels from the tail rows."""
+        """Read the tail rows of every tile in ``keys`` (up to its widest width asked) in one query."""
         widths: dict[tuple[int, int], int] = {}
         for key in keys:
             widths[(key.level, key.index)] = max(key.width, widths.get((key.level, key.index), 0))
         if not widths:
             return {}
         p = self._placeholder
+        where = " OR ".join([f"(level = {p} AND node >= {p} AND node < {p})"] * len(widths))
+        params: list[int] = []
+        for (level, index), width in sorted(widths.items()):
+            params += (level, index * TILE_WIDTH, index * TILE_WIDTH + width)
         rows: dict[tuple[int, int], list[tuple[int, bytes]]] = {k: [] for k in widths}
-        leaves = sorted((index, width) for (level, index), width in widths.items() if level == 0)
-        if leaves:
-            where = " OR ".join([f"(idx >= {p} AND idx < {p})"] * len(leaves))
-            params = tuple(v for index, width in leaves for v in (index * TILE_WIDTH, index * TILE_WIDTH + width))
-            for node, h in self.conn.exec_driver_sql(
-                f"SELECT idx, leaf_hash FROM {LogEntry.__tablename__} WHERE {where} ORDER BY idx",  # noqa: S608
-                params,
-            ).all():
-                rows[(0, node // TILE_WIDTH)].append((node, bytes(h)))
-        upper = sorted((key, width) for key, width in widths.items() if key[0] > 0)
-        if upper:
-            where = " OR ".join([f"(level = {p} AND node >= {p} AND node < {p})"] * len(upper))
-            params = tuple(
-                v for (level, index), width in upper for v in (level, index * TILE_WIDTH, index * TILE_WIDTH + width)
-            )
-            for level, node, h in self.conn.exec_driver_sql(
-                f"SELECT level, node, hash FROM {TileTail.__tablename__} WHERE {where} ORDER BY level, node",  # noqa: S608
-                params,
-            ).all():
-                rows[(level, node // TILE_WIDTH)].append((node, bytes(h)))
+        for level, node, h in self.conn.exec_driver_sql(
+            f"SELECT level, node, hash FROM {TileTail.__tablename__} WHERE {where} ORDER BY level, node",  # noqa: S608
+            tuple(params),
+        ).all():
+            rows[(level, node // TILE_WIDTH)].append((node, bytes(h)))
         out: dict[tuple[int, int], bytes] = {}
         for (level, index), found in rows.items():
             for expected, (node, _) in enumerate(found, start=index * TILE_WIDTH):
                 if node != expected:
-                    what = "entries" if level == 0 else f"tile tail at level {level}"
-                    raise StorageError(f"the {what} have a gap at {expected}")
+                    raise StorageError(f"tile tail at level {level} has a gap at node {expected}")
             out[(level, index)] = b"".join(h for _, h in found)
         return out
 
