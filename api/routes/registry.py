@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from api.errors import ApiError, NotFoundError, status_for_code
@@ -23,6 +23,30 @@ def get_pipeline(request: Request) -> Pipeline:
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+async def signed_body(request: Request) -> bytes:
+    """The request body's exact bytes: a signed document is verified as sent, never parsed and re-serialised.
+
+    (A ``bytes`` body parameter would not do: FastAPI parses an ``application/json`` or ``+json`` body as
+    JSON first, then refuses the object as "not valid bytes".)
+    """
+    return await request.body()
+
+
+SignedBody = Annotated[bytes, Depends(signed_body)]
+
+SIGNED_DOCUMENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "a signed registry entry (VC 2.0, eddsa-jcs-2022 proof), as its exact bytes",
+        "content": {
+            media_type: {"schema": {"type": "object", "additionalProperties": True}}
+            for media_type in ("application/vc+ld+json", "application/json")
+        },
+    }
+}
+"""The OpenAPI request body of a route that takes its signed document through :func:`signed_body`."""
 
 
 class LoggedDocument(BaseModel):
@@ -44,12 +68,8 @@ class RefusedDocumentError(ApiError):
         self.status = status_for_code(self.code)
 
 
-@router.post("", status_code=201, response_model=LoggedDocument)
-def submit_registry_entry(
-    pipeline: PipelineDep,
-    request: Request,
-    body: Annotated[bytes, Body(media_type="application/vc+ld+json", description="a signed registry entry")],
-) -> LoggedDocument:
+@router.post("", status_code=201, response_model=LoggedDocument, openapi_extra=SIGNED_DOCUMENT_BODY)
+def submit_registry_entry(pipeline: PipelineDep, body: SignedBody) -> LoggedDocument:
     """Log a registrar-signed registry entry (a VC 2.0 credential with an ``eddsa-jcs-2022`` proof).
 
     The answer is its log index and a C2SP tlog-proof@v1 receipt; the same entry again gets its first index.

@@ -45,6 +45,11 @@ def uscc(n: int) -> str:
     raise AssertionError(f"no check character for {base}")
 
 
+def wrong_check(code: str) -> str:
+    """``code`` with another check character (one from the right alphabet, so only the check fails)."""
+    return code[:-1] + next(c for c in _USCC_CHARS if c != code[-1])
+
+
 def new_key() -> Ed25519PrivateKey:
     """A fresh Ed25519 key."""
     return Ed25519PrivateKey.generate()
