@@ -4,6 +4,11 @@
 directory, or ``--signer FILE``) and submit it to the local log, printing the log index it got. ``org
 revoke-key --signer ORGKEY`` lets an organisation revoke one of its own keys with another. ``org show`` prints
 an organisation's state and history with log indices.
+
+Command-line input is parsed and canonicalised before it is signed (a USCC to upper case, a prefix to lower
+case), so a bad value is refused with its identifier's own code (``identifiers.uscc.check_character``,
+``identifiers.did.key``, as the registry entry's parser gives), and a lower-case USCC names the same
+organisation, as it does in ``GET /registry/orgs/{uscc}``.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from api.keyfile import read_key_file, write_key_file
 from api.logservice import open_log
 from api.registryview import organisation_json
 from api.submission import open_pipeline
-from identifiers.multikey import public_key_from_did_key
+from identifiers.did import parse_did_key
+from identifiers.parse import Prefix, parse_prefix
 from identifiers.registry_ops import RegistryOperation, Role
+from identifiers.uscc import parse_uscc
 from passport.registry import sign_registry_entry
 
 Sub = Any
@@ -112,7 +119,15 @@ def run_keys_new(args: argparse.Namespace) -> int:
 
 
 def _key(did: str) -> bytes:
-    return public_key_from_did_key(did)
+    return parse_did_key(did).public_key
+
+
+def _uscc(text: str) -> str:
+    return parse_uscc(text).canonical
+
+
+def _prefixes(texts: list[str]) -> list[Prefix]:
+    return [parse_prefix(text) for text in texts]
 
 
 def _submit(args: argparse.Namespace, op: RegistryOperation) -> int:
@@ -130,10 +145,10 @@ def _submit(args: argparse.Namespace, op: RegistryOperation) -> int:
 
 def run_register(args: argparse.Namespace) -> int:
     op = RegistryOperation.register_organisation(
-        args.uscc,
+        _uscc(args.uscc),
         args.name,
         args.role,
-        prefixes=args.prefix,
+        prefixes=_prefixes(args.prefix),
         keys=[_key(k) for k in args.key],
         did_web=args.did_web,
     )
@@ -141,35 +156,35 @@ def run_register(args: argparse.Namespace) -> int:
 
 
 def run_add_prefix(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.bind_prefixes(args.uscc, args.prefixes))
+    return _submit(args, RegistryOperation.bind_prefixes(_uscc(args.uscc), _prefixes(args.prefixes)))
 
 
 def run_remove_prefix(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.unbind_prefixes(args.uscc, args.prefixes))
+    return _submit(args, RegistryOperation.unbind_prefixes(_uscc(args.uscc), _prefixes(args.prefixes)))
 
 
 def run_add_key(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.add_keys(args.uscc, [_key(k) for k in args.keys]))
+    return _submit(args, RegistryOperation.add_keys(_uscc(args.uscc), [_key(k) for k in args.keys]))
 
 
 def run_rotate_key(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.rotate_key(args.uscc, _key(args.new), _key(args.old)))
+    return _submit(args, RegistryOperation.rotate_key(_uscc(args.uscc), _key(args.new), _key(args.old)))
 
 
 def run_revoke_key(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.revoke_key(args.uscc, _key(args.key), args.reason))
+    return _submit(args, RegistryOperation.revoke_key(_uscc(args.uscc), _key(args.key), args.reason))
 
 
 def run_suspend(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.suspend(args.uscc, args.reason))
+    return _submit(args, RegistryOperation.suspend(_uscc(args.uscc), args.reason))
 
 
 def run_reinstate(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.reinstate(args.uscc, args.reason))
+    return _submit(args, RegistryOperation.reinstate(_uscc(args.uscc), args.reason))
 
 
 def run_blacklist(args: argparse.Namespace) -> int:
-    return _submit(args, RegistryOperation.blacklist(args.uscc, args.reason))
+    return _submit(args, RegistryOperation.blacklist(_uscc(args.uscc), args.reason))
 
 
 def run_rotate_registrar(args: argparse.Namespace) -> int:
@@ -179,5 +194,5 @@ def run_rotate_registrar(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     state = open_pipeline(open_log(settings_of(args))).registry_state()
-    print(json.dumps(organisation_json(state.organisation(args.uscc)), indent=2, ensure_ascii=False))
+    print(json.dumps(organisation_json(state.organisation(_uscc(args.uscc))), indent=2, ensure_ascii=False))
     return 0
