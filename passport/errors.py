@@ -103,3 +103,104 @@ class RegistryIssuerError(ProofError):
     """A registry entry whose ``issuer`` is not the did:key of the key that signed it."""
 
     code = "passport.registry_issuer"
+
+
+class RuleError(MalformedCredentialError):
+    """A credential of one of carbontrail's kinds that breaks one of its kind's rules (docs/attestation.md).
+
+    The class ``code`` names the family; each instance's ``code`` is ``f"{family}.{rule}"`` with ``rule`` out
+    of the subclass's fixed, documented ``rules``, so every refusal has a stable, enumerable code
+    (``attestation.stages_sum``, ``factors.unit``, ...). ``rule`` is kept on the instance too.
+    """
+
+    code = "passport.rule"
+    family = "rule"
+    rules: frozenset[str] = frozenset()
+
+    def __init__(self, rule: str, message: str) -> None:
+        if rule not in self.rules:
+            raise AssertionError(f"{type(self).__name__} has no rule {rule!r}")
+        super().__init__(message)
+        self.rule = rule
+        self.code = f"{self.family}.{rule}"
+
+
+_COMMON_RULES = frozenset({"shape", "field", "decimal", "text", "date_time", "digest", "duplicate"})
+"""Rules every kind shares: the envelope (``shape``), a missing, unknown or mistyped field (``field``), a
+decimal that is not in canonical text (``decimal``), bad free text, date-times and digests, repeated list
+items."""
+
+
+class AttestationError(RuleError):
+    """A footprint attestation that breaks a rule of docs/attestation.md ("Rules")."""
+
+    code = "passport.attestation"
+    family = "attestation"
+    rules = _COMMON_RULES | frozenset(
+        {
+            "identifier",
+            "unit",
+            "amount",
+            "negative",
+            "removal_positive",
+            "pcf_sum",
+            "biogenic_sum",
+            "part_exceeds_total",
+            "packaging",
+            "stages_sum",
+            "boundary",
+            "boundary_stages",
+            "period_order",
+            "geography",
+            "standards",
+            "sector_rules",
+            "characterization_factors",
+            "percentage_range",
+            "dqi_range",
+            "uncertainty",
+            "factor_dataset",
+            "extension",
+            "supersedes",
+        }
+    )
+
+
+class EndorsementError(RuleError):
+    """An endorsement credential that breaks a rule of docs/attestation.md ("Endorsements")."""
+
+    code = "passport.endorsement"
+    family = "endorsement"
+    rules = _COMMON_RULES | frozenset({"identifier", "level"})
+
+
+class RevocationError(RuleError):
+    """A revocation credential that breaks a rule of docs/attestation.md ("Revocation and supersession")."""
+
+    code = "passport.revocation"
+    family = "revocation"
+    rules = _COMMON_RULES | frozenset({"identifier"})
+
+
+class FactorDatasetError(RuleError):
+    """An emission-factor dataset credential that breaks a rule of docs/attestation.md ("Factor datasets")."""
+
+    code = "passport.factor_dataset"
+    family = "factors"
+    rules = _COMMON_RULES | frozenset(
+        {"unit", "geography", "year", "negative", "uncertainty", "version", "empty", "too_large"}
+    )
+
+
+class BenchmarkError(RuleError):
+    """A product-category benchmark credential that breaks a rule of docs/attestation.md ("Benchmarks")."""
+
+    code = "passport.benchmark"
+    family = "benchmark"
+    rules = _COMMON_RULES | frozenset({"unit", "order", "negative", "version", "amount", "geography", "boundary"})
+
+
+class IssuerError(ProofError):
+    """An attestation, endorsement, revocation, factor dataset or benchmark whose ``issuer`` is not the
+    did:key of the key that signed it."""
+
+    code = "passport.issuer"
