@@ -78,7 +78,7 @@ ALLOW_LIST: Mapping[str, ContextEntry] = {
         ContextEntry(
             CARBONTRAIL_V1,
             "carbontrail-v1.jsonld",
-            "a36ef8c104357a98abf76f9e29f4192c28df123fa42d83f7321523446f962d6a",
+            "498b9f2a39e80ab8bd1fa5604f0df6746b0fe2c77e0230f4c37001b5879da5b2",
         ),
         ContextEntry(UNTP_DPP_0_6_1, None, None),
     )
