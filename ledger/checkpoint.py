@@ -8,6 +8,7 @@ and optional non-empty extension lines, each ending in a newline. :func:`parse_c
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ __all__ = [
 
 MAX_TREE_SIZE = (1 << 63) - 1
 """Largest tree size accepted: sizes and indexes fit a signed 64-bit integer, as in Go implementations."""
+
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def parse_decimal(text: str, what: str) -> int:
@@ -63,7 +66,7 @@ class Checkpoint:
             if not line or "\n" in line:
                 raise MalformedError("checkpoint extension lines must be non-empty single lines")
         for line in (self.origin, *self.extensions):
-            if any(ord(c) < 0x20 for c in line):
+            if _CONTROL.search(line) is not None:
                 raise MalformedError("checkpoint line holds a control character")
 
     def text(self) -> str:

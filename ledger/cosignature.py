@@ -14,15 +14,18 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import KeyFormatError, MalformedError, SignatureError
-from ledger.note import (
-    NoteSignature,
+from ledger.note import NoteSignature
+from ledger.notekeys import (
+    PRIVATE_PREFIX,
     encode_key,
     key_id,
+    load_ed25519_public_key,
     parse_skey,
     parse_vkey,
     validate_key_name,
@@ -80,20 +83,32 @@ def signature_timestamp(signature: bytes) -> int:
 
 @dataclass(frozen=True)
 class CosignatureVerifier:
-    """A witness's Ed25519 cosignature/v1 public key, under the witness's key name."""
+    """A witness's Ed25519 cosignature/v1 public key, under the witness's key name.
+
+    Equality and hashing use the name and public key only; the key ID and the loaded key are derived from
+    them when the verifier is made, so a policy loaded once checks every cosignature without redoing either.
+    """
 
     name: str
     public_key: bytes
+    _key_id: bytes = field(init=False, repr=False, compare=False)
+    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate_key_name(self.name)
-        if len(self.public_key) != _KEY_SIZE:
-            raise KeyFormatError(f"Ed25519 public key is {len(self.public_key)} bytes, want 32")
+        key = load_ed25519_public_key(self.name, self.public_key)
+        kid = key_id(self.name, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
+        object.__setattr__(self, "_key_id", kid)
+        object.__setattr__(self, "_key", key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The loaded key cannot be pickled; rebuild it from the name and the public key bytes.
+        return (type(self), (self.name, self.public_key))
 
     @property
     def key_id(self) -> bytes:
         """SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
-        return key_id(self.name, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
+        return self._key_id
 
     @property
     def vkey(self) -> str:
@@ -124,7 +139,7 @@ class CosignatureVerifier:
         except MalformedError as e:
             raise SignatureError(f"{self.name}: {e.message}") from e
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature[_TIMESTAMP_SIZE:], signed)
+            self._key.verify(signature[_TIMESTAMP_SIZE:], signed)
         except InvalidSignature as e:
             raise SignatureError(f"{self.name}+{self.key_id.hex()}: cosignature does not verify") from e
 
@@ -157,13 +172,13 @@ class CosignatureSigner:
     @property
     def key_id(self) -> bytes:
         """The key ID of the matching verifier (type 0x04)."""
-        return self.verifier().key_id
+        return key_id(self.name, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
 
     @property
     def skey(self) -> str:
         """This key as a signer key string with type 0x04 (secret)."""
         typed = bytes([SIG_TYPE_COSIGNATURE_V1]) + self.seed
-        return "PRIVATE+KEY+" + encode_key(self.name, self.key_id, typed)
+        return PRIVATE_PREFIX + encode_key(self.name, self.key_id, typed)
 
     def verifier(self) -> CosignatureVerifier:
         """The verifier for this signer's public key."""

@@ -8,25 +8,31 @@ the verifiers a caller trusts: signatures from unknown keys are kept but ignored
 known key rejects the whole note, and a note no known key signed is rejected.
 
 Verifiers and signers are small protocols (a name, a 4-byte key ID, ``verify``/``sign``), so other signature
-types plug in: :mod:`ledger.cosignature` supplies the tlog-cosignature/v1 type (0x04). Verifier keys are
-``<name>+<hex key ID>+<base64(type || public key)>`` and signer keys ``PRIVATE+KEY+<name>+<hex key ID>+
-<base64(type || private key)>``, as golang.org/x/mod/sumdb/note writes them.
+types plug in: :mod:`ledger.cosignature` supplies the tlog-cosignature/v1 type (0x04). Key names, key IDs,
+the ``vkey``/``skey`` strings and the Ed25519 classes live in :mod:`ledger.notekeys` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
-import hmac
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
-from ledger.errors import KeyFormatError, MalformedError, SignatureError, UnknownKeyError
+from ledger.errors import KeyFormatError, MalformedError, UnknownKeyError
+from ledger.notekeys import (
+    KEY_ID_SIZE,
+    SIG_TYPE_ED25519,
+    Ed25519Signer,
+    Ed25519Verifier,
+    decode_b64,
+    encode_key,
+    key_id,
+    parse_skey,
+    parse_vkey,
+    validate_key_name,
+)
 
 __all__ = [
     "MAX_NOTE_BYTES",
@@ -51,9 +57,6 @@ __all__ = [
     "verify_note",
 ]
 
-SIG_TYPE_ED25519 = 0x01
-"""Signature type byte of plain Ed25519 note signatures (signed-note, "Ed25519 signatures")."""
-
 MAX_SIGNATURES = 100
 """Most signature lines a note may carry (the spec asks for at least 16; golang.org/x/mod uses 100)."""
 
@@ -61,53 +64,9 @@ MAX_NOTE_BYTES = 1 << 20
 """Longest note accepted, in bytes: room for 100 post-quantum signatures of nearly 5 kB each."""
 
 _SIG_PREFIX = "— "  # em dash (U+2014), space
-_PRIVATE_PREFIX = "PRIVATE+KEY+"
-_KEY_ID_SIZE = 4
-_ED25519_KEY_SIZE = 32
-_ED25519_SIG_SIZE = 64
-
-
-def decode_b64(text: str, what: str) -> bytes:
-    """Decode standard, padded base64 (RFC 4648 section 4) and insist it is the canonical encoding.
-
-    Refusing non-canonical encodings (stray bits in the last character) keeps every parse-format round trip
-    byte-exact.
-
-    Raises:
-        MalformedError: when ``text`` is not canonical base64.
-    """
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError) as e:
-        raise MalformedError(f"{what} is not base64") from e
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise MalformedError(f"{what} is not canonical base64")
-    return raw
-
-
-def validate_key_name(name: str) -> None:
-    """Check a key name: non-empty, no Unicode space, no plus sign, no control character.
-
-    Raises:
-        KeyFormatError: when the name breaks one of those rules.
-    """
-    if not name:
-        raise KeyFormatError("key name is empty")
-    for ch in name:
-        if ch == "+" or ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F:
-            raise KeyFormatError(f"key name {name!r} contains {ch!r}")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise KeyFormatError("key name is not valid UTF-8") from e
-
-
-def key_id(name: str, typed_public_key: bytes) -> bytes:
-    """Return SHA-256(name || 0x0A || type || public key)[:4], the recommended key ID.
-
-    ``typed_public_key`` is the signature type byte followed by the public key, as a vkey carries it.
-    """
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + typed_public_key).digest()[:_KEY_ID_SIZE]
+# Every C0 control character but newline, as a pattern over text and as the bytes that encode them.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+_CONTROL_BYTES = bytes(range(0x20)).replace(b"\n", b"")
 
 
 class Verifier(Protocol):
@@ -146,168 +105,6 @@ class Signer(Protocol):
         ...
 
 
-def _split_key(encoded: str, parts: int, what: str) -> list[str]:
-    # The base64 key material may itself contain '+', so split only the leading fields off.
-    fields = encoded.split("+", parts - 1)
-    if len(fields) != parts:
-        raise KeyFormatError(f"{what} does not have {parts} '+'-separated fields")
-    return fields
-
-
-def _decode_key_fields(name: str, id_hex: str, key_b64: str, what: str) -> tuple[bytes, bytes]:
-    validate_key_name(name)
-    if len(id_hex) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
-        raise KeyFormatError(f"{what} key ID {id_hex!r} is not 8 hex digits")
-    try:
-        material = decode_b64(key_b64, f"{what} key material")
-    except MalformedError as e:
-        raise KeyFormatError(e.message) from e
-    if not material:
-        raise KeyFormatError(f"{what} has no key material")
-    return bytes.fromhex(id_hex), material
-
-
-def parse_vkey(vkey: str) -> tuple[str, bytes, int, bytes]:
-    """Split a verifier key ``name+hash+base64(type || key)`` and check its key ID.
-
-    Returns:
-        (name, key ID, signature type byte, public key bytes without the type byte).
-
-    Raises:
-        KeyFormatError: when the string is malformed or the key ID does not match the key.
-    """
-    name, id_hex, key_b64 = _split_key(vkey, 3, "verifier key")
-    kid, material = _decode_key_fields(name, id_hex, key_b64, "verifier key")
-    if not hmac.compare_digest(kid, key_id(name, material)):
-        raise KeyFormatError(f"verifier key {name}+{id_hex}: key ID does not match the key")
-    return name, kid, material[0], material[1:]
-
-
-def parse_skey(skey: str) -> tuple[str, bytes, int, bytes]:
-    """Split a signer key ``PRIVATE+KEY+name+hash+base64(type || private key)``.
-
-    The key ID is of the public key, so callers check it after deriving that key.
-
-    Returns:
-        (name, key ID, signature type byte, private key bytes without the type byte).
-
-    Raises:
-        KeyFormatError: when the string is malformed.
-    """
-    if not skey.startswith(_PRIVATE_PREFIX):
-        raise KeyFormatError("signer key does not start with PRIVATE+KEY+")
-    name, id_hex, key_b64 = _split_key(skey[len(_PRIVATE_PREFIX) :], 3, "signer key")
-    kid, material = _decode_key_fields(name, id_hex, key_b64, "signer key")
-    return name, kid, material[0], material[1:]
-
-
-def encode_key(name: str, kid: bytes, typed_key: bytes) -> str:
-    """Format ``name+<hex key ID>+<base64(type || key)>``, the shared shape of vkeys and skeys."""
-    return f"{name}+{kid.hex()}+{base64.b64encode(typed_key).decode('ascii')}"
-
-
-@dataclass(frozen=True)
-class Ed25519Verifier:
-    """An Ed25519 note verifier (signature type 0x01)."""
-
-    name: str
-    public_key: bytes
-
-    def __post_init__(self) -> None:
-        validate_key_name(self.name)
-        if len(self.public_key) != _ED25519_KEY_SIZE:
-            raise KeyFormatError(f"Ed25519 public key is {len(self.public_key)} bytes, want 32")
-
-    @property
-    def key_id(self) -> bytes:
-        """SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-        return key_id(self.name, bytes([SIG_TYPE_ED25519]) + self.public_key)
-
-    @property
-    def vkey(self) -> str:
-        """This key as a verifier key string."""
-        return encode_key(self.name, self.key_id, bytes([SIG_TYPE_ED25519]) + self.public_key)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
-        """Parse an Ed25519 verifier key.
-
-        Raises:
-            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
-        """
-        name, _, sig_type, key = parse_vkey(vkey)
-        if sig_type != SIG_TYPE_ED25519:
-            raise KeyFormatError(f"verifier key {name} has type 0x{sig_type:02x}, want 0x01 (Ed25519)")
-        return cls(name, key)
-
-    def verify(self, message: bytes, signature: bytes) -> None:
-        """Check an Ed25519 signature over ``message``.
-
-        Raises:
-            SignatureError: when the signature is not 64 bytes or does not verify.
-        """
-        if len(signature) != _ED25519_SIG_SIZE:
-            raise SignatureError(f"{self.name}: Ed25519 signature is {len(signature)} bytes, want 64")
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
-        except InvalidSignature as e:
-            raise SignatureError(f"{self.name}+{self.key_id.hex()}: signature does not verify") from e
-
-
-@dataclass(frozen=True, repr=False)
-class Ed25519Signer:
-    """An Ed25519 note signer (signature type 0x01); ``seed`` is the 32-byte RFC 8032 private key."""
-
-    name: str
-    seed: bytes
-
-    def __post_init__(self) -> None:
-        validate_key_name(self.name)
-        if len(self.seed) != _ED25519_KEY_SIZE:
-            raise KeyFormatError(f"Ed25519 private key is {len(self.seed)} bytes, want 32")
-
-    def __repr__(self) -> str:
-        return f"Ed25519Signer(name={self.name!r}, key_id={self.key_id.hex()})"
-
-    @property
-    def public_key(self) -> bytes:
-        """The 32-byte Ed25519 public key."""
-        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
-
-    @property
-    def key_id(self) -> bytes:
-        """The key ID of the matching verifier."""
-        return self.verifier().key_id
-
-    @property
-    def skey(self) -> str:
-        """This key as a signer key string (secret)."""
-        return _PRIVATE_PREFIX + encode_key(self.name, self.key_id, bytes([SIG_TYPE_ED25519]) + self.seed)
-
-    def verifier(self) -> Ed25519Verifier:
-        """The verifier for this signer's public key."""
-        return Ed25519Verifier(self.name, self.public_key)
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Ed25519Signer:
-        """Parse an Ed25519 signer key and check its key ID against the derived public key.
-
-        Raises:
-            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
-        """
-        name, kid, sig_type, seed = parse_skey(skey)
-        if sig_type != SIG_TYPE_ED25519:
-            raise KeyFormatError(f"signer key {name} has type 0x{sig_type:02x}, want 0x01 (Ed25519)")
-        signer = cls(name, seed)
-        if not hmac.compare_digest(kid, signer.key_id):
-            raise KeyFormatError(f"signer key {name}: key ID does not match the key")
-        return signer
-
-    def sign(self, message: bytes) -> bytes:
-        """Return the deterministic Ed25519 signature over ``message``."""
-        return Ed25519PrivateKey.from_private_bytes(self.seed).sign(message)
-
-
 @dataclass(frozen=True)
 class NoteSignature:
     """One signature line: key name, 4-byte key ID, and the signature bytes that follow the ID."""
@@ -318,14 +115,14 @@ class NoteSignature:
 
     def line(self) -> str:
         """The signature line, ``— <name> <base64(key ID || signature)>`` and a newline."""
-        b64 = base64.b64encode(self.key_id + self.signature).decode("ascii")
+        b64 = binascii.b2a_base64(self.key_id + self.signature, newline=False).decode("ascii")
         return f"{_SIG_PREFIX}{self.name} {b64}\n"
 
 
 def _check_text(text: str, what: str) -> None:
-    for ch in text:
-        if ord(ch) < 0x20 and ch != "\n":
-            raise MalformedError(f"{what} contains control character U+{ord(ch):04X}")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise MalformedError(f"{what} contains control character U+{ord(bad.group()):04X}")
 
 
 def _parse_signature_line(line: str) -> NoteSignature:
@@ -339,9 +136,9 @@ def _parse_signature_line(line: str) -> NoteSignature:
     except KeyFormatError as e:
         raise MalformedError(f"signature line: {e.message}") from e
     raw = decode_b64(b64, "signature")
-    if len(raw) <= _KEY_ID_SIZE:
+    if len(raw) <= KEY_ID_SIZE:
         raise MalformedError("signature is too short to hold a key ID and a signature")
-    return NoteSignature(name, raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:])
+    return NoteSignature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:])
 
 
 @dataclass(frozen=True)
@@ -373,7 +170,12 @@ def parse_note(data: bytes) -> Note:
         whole = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise MalformedError("note is not valid UTF-8") from e
-    _check_text(whole, "note")
+    # UTF-8 encodes each character below U+0080 as that byte, and no other character uses bytes below 0x80,
+    # so the text holds a control character exactly when its bytes hold a control byte: one C-level pass
+    # over the bytes finds out, and the slower search over the text then names the character.
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        _check_text(whole, "note")
+        raise MalformedError("note contains a control character")
     split = whole.rfind("\n\n")
     if split < 0:
         raise MalformedError("note has no blank line before its signatures")

@@ -76,3 +76,17 @@ def test_sign_and_open() -> None:
     assert signed.to_bytes() == data
     with pytest.raises(UnknownKeyError):
         open_checkpoint(data, [Ed25519Signer("log.example", b"\x08" * 32).verifier()])
+
+
+@given(st.text(min_size=1, max_size=20).filter(lambda s: "\n" not in s))
+def test_control_characters_in_lines_refused_as_before(line: str) -> None:
+    # The rule as it was written before the regular expression: any character below U+0020.
+    bad = any(ord(c) < 0x20 for c in line)
+    for origin, extensions in ((line, ()), ("o", (line,))):
+        if bad:
+            with pytest.raises(MalformedError) as e:
+                Checkpoint(origin, 1, b"\x00" * 32, extensions)
+            assert e.value.code == "ledger.malformed"
+        else:
+            cp = Checkpoint(origin, 1, b"\x00" * 32, extensions)
+            assert parse_checkpoint(cp.text()) == cp

@@ -27,7 +27,9 @@ def test_key_id_uses_type_4() -> None:
     v = WITNESS.verifier()
     want = hashlib.sha256(b"witness.example.com/w1\n\x04" + v.public_key).digest()[:4]
     assert v.key_id == want
+    assert WITNESS.key_id == want
     assert CosignatureVerifier.from_vkey(v.vkey) == v
+    assert CosignatureVerifier.from_vkey(v.vkey).key_id == want
 
 
 def test_message_is_the_spec_example() -> None:

@@ -192,3 +192,40 @@ def test_signature_bytes_round_trip(raw: bytes) -> None:
     b64 = base64.b64encode(b"\x01\x02\x03\x04" + raw).decode()
     data = f"t\n\n\u2014 k.example {b64}\n".encode()
     assert parse_note(data).to_bytes() == data
+
+
+_SIG_LINE = sign_note("x\n", [_signer("k.example", 1)]).signatures[0].line()
+
+
+def _old_has_control(text: str) -> bool:
+    # The rule as it was written before the byte-level check: one test per character.
+    return any(ord(ch) < 0x20 and ch != "\n" for ch in text)
+
+
+@given(st.text(max_size=40).map(lambda s: s.replace("\n", "")))
+def test_control_characters_refused_as_before(line: str) -> None:
+    data = (line + "\n\n" + _SIG_LINE).encode("utf-8")
+    if _old_has_control(line):
+        with pytest.raises(MalformedError) as e:
+            parse_note(data)
+        assert e.value.code == "ledger.malformed"
+    else:
+        assert parse_note(data).text == line + "\n"
+
+
+@pytest.mark.parametrize("cp", [c for c in range(0x20) if c != 0x0A])
+def test_each_control_character_refused_in_text_and_signature_lines(cp: int) -> None:
+    ch = chr(cp)
+    for data in (
+        ("a" + ch + "b\n\n" + _SIG_LINE).encode(),
+        ("ab\n\n" + _SIG_LINE.replace("k.example", "k" + ch + "example")).encode(),
+        ("ab\n\n" + _SIG_LINE[:-1] + ch + "\n").encode(),
+    ):
+        with pytest.raises(MalformedError) as e:
+            parse_note(data)
+        assert e.value.code == "ledger.malformed"
+
+
+@pytest.mark.parametrize("ch", ["\x7f", "\x85", "\u2028", "\u00e9"])
+def test_other_characters_allowed_in_text(ch: str) -> None:
+    assert parse_note(("a" + ch + "\n\n" + _SIG_LINE).encode()).text == "a" + ch + "\n"
