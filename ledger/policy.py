@@ -6,15 +6,17 @@ strict: every error names its line. Names may be used only after their definitio
 once, each group lists a member at most once, and no two logs or two witnesses share a public key. The
 policy file is bytes: octets with the high bit set are opaque and kept as they are (surrogate escapes).
 
-:meth:`Policy.verify_log` checks a checkpoint's log signature; :meth:`Policy.check` its witness quorum.
+:meth:`Policy.verify_log` checks a checkpoint's log signature; :meth:`Policy.check` its witness quorum. A
+policy indexes its witnesses by key name and key ID when it is made (their keys are loaded then too), so a
+policy loaded once matches each cosignature line with one lookup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ledger.checkpoint import parse_checkpoint
+from ledger.checkpoint import Checkpoint, parse_checkpoint
 from ledger.cosignature import CosignatureVerifier
 from ledger.errors import KeyFormatError, MalformedError, PolicyError, QuorumError
 from ledger.note import Ed25519Verifier, Note, VerifiedNote, verify_note
@@ -94,12 +96,28 @@ def _threshold(word: str, n: int, lineno: int) -> int:
 
 @dataclass(frozen=True)
 class Policy:
-    """A parsed policy: trusted logs, witnesses, groups, and the quorum's name (``none`` for no quorum)."""
+    """A parsed policy: trusted logs, witnesses, groups, and the quorum's name (``none`` for no quorum).
+
+    Equality uses those four fields; the lookup tables are derived from them when the policy is made.
+    """
 
     logs: tuple[PolicyLog, ...]
     witnesses: tuple[PolicyWitness, ...]
     groups: tuple[Group, ...]
     quorum: str
+    _by_key: Mapping[tuple[str, bytes], tuple[PolicyWitness, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _groups: Mapping[str, Group] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Several witnesses may share a key name and key ID (IDs are 4 bytes): each gets its own check.
+        by_key: dict[tuple[str, bytes], tuple[PolicyWitness, ...]] = {}
+        for w in self.witnesses:
+            k = (w.verifier.name, w.verifier.key_id)
+            by_key[k] = (*by_key.get(k, ()), w)
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_groups", {g.name: g for g in self.groups})
 
     @classmethod
     def from_keys(cls, log_vkey: str, witness_vkeys: Sequence[str], quorum: int) -> Policy:
@@ -135,42 +153,50 @@ class Policy:
         """The trusted log keys for ``origin`` (a log's key name must be its origin)."""
         return tuple(log.verifier for log in self.logs if log.verifier.name == origin)
 
-    def verify_log(self, note: Note) -> VerifiedNote:
+    def verify_log(self, note: Note, checkpoint: Checkpoint | None = None) -> VerifiedNote:
         """Check that a trusted log for the checkpoint's origin signed ``note``.
 
+        Args:
+            note: the checkpoint note.
+            checkpoint: the note's text already parsed, when the caller has it; only its origin is used, and
+                that is checked to be the note's first line. Otherwise the text is parsed here.
+
         Raises:
-            MalformedError: when the note's text is not a checkpoint.
+            MalformedError: when the note's text is not a checkpoint, or ``checkpoint`` has another origin.
             PolicyError: when the policy names no log for the checkpoint's origin.
             SignatureError: when the log's signature does not verify.
             UnknownKeyError: when the log's key did not sign the note.
         """
-        origin = parse_checkpoint(note.text).origin
-        verifiers = self.log_verifiers(origin)
+        if checkpoint is None:
+            checkpoint = parse_checkpoint(note.text)
+        elif not note.text.startswith(checkpoint.origin + "\n"):
+            raise MalformedError("the checkpoint given is not the note's: its origin differs")
+        verifiers = self.log_verifiers(checkpoint.origin)
         if not verifiers:
-            raise PolicyError(f"the policy trusts no log with origin {origin!r}")
+            raise PolicyError(f"the policy trusts no log with origin {checkpoint.origin!r}")
         return verify_note(note, verifiers)
 
     def cosigners(self, note: Note) -> frozenset[str]:
         """Return the policy names of the witnesses whose cosignatures on ``note`` verify.
 
-        Signatures from keys the policy does not name are ignored.
+        Every signature line from a trusted witness's key (same key name and key ID) is verified; signatures
+        from keys the policy does not name are ignored.
 
         Raises:
             SignatureError: when a trusted witness's cosignature does not verify.
         """
         message = note.text.encode("utf-8")
         cosigned = set()
-        for witness in self.witnesses:
-            v = witness.verifier
-            for sig in note.signatures:
-                if sig.name == v.name and sig.key_id == v.key_id:
-                    v.verify(message, sig.signature)
-                    cosigned.add(witness.name)
+        by_key = self._by_key
+        for sig in note.signatures:
+            for witness in by_key.get((sig.name, sig.key_id), ()):
+                witness.verifier.verify(message, sig.signature)
+                cosigned.add(witness.name)
         return frozenset(cosigned)
 
     def satisfied_by(self, cosigned: frozenset[str]) -> bool:
         """Whether the witnesses named in ``cosigned`` meet the quorum (a predicate, not a verification)."""
-        groups: Mapping[str, Group] = {g.name: g for g in self.groups}
+        groups = self._groups
 
         def witnessed(name: str) -> bool:
             group = groups.get(name)

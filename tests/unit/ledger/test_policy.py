@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pickle
+from typing import ClassVar
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.checkpoint import Checkpoint, sign_checkpoint
-from ledger.cosignature import CosignatureSigner, cosign
-from ledger.errors import PolicyError, QuorumError, SignatureError, UnknownKeyError
+from ledger.cosignature import CosignatureSigner, CosignatureVerifier, cosign
+from ledger.errors import MalformedError, PolicyError, QuorumError, SignatureError, UnknownKeyError
 from ledger.note import Ed25519Signer, Note, NoteSignature
-from ledger.policy import NONE, Policy, format_policy, parse_policy
+from ledger.policy import NONE, Group, Policy, PolicyWitness, format_policy, parse_policy
 
 LOG = Ed25519Signer("log.example/a", b"\x01" * 32)
 WITNESSES = [CosignatureSigner(f"w{i}.example", bytes([i + 10]) * 32) for i in range(6)]
@@ -152,3 +155,66 @@ def test_round_trip(n: int, data: st.DataObject) -> None:
     p = parse_policy(text.encode())
     assert format_policy(p) == text.encode()
     assert parse_policy(format_policy(p)) == p
+
+
+class _CountingVerifier(CosignatureVerifier):
+    calls: ClassVar[list[str]] = []
+
+    def verify(self, message: bytes, signature: bytes) -> None:
+        _CountingVerifier.calls.append(self.name)
+        super().verify(message, signature)
+
+
+def test_every_trusted_cosignature_verified_once_and_strangers_ignored() -> None:
+    witnesses = tuple(
+        PolicyWitness(f"n{i}", _CountingVerifier(w.name, w.verifier().public_key))
+        for i, w in enumerate(WITNESSES[:4])
+    )
+    p = Policy(parse_policy(EXAMPLE).logs, witnesses, (Group("g", 3, ("n0", "n1", "n2", "n3")),), "g")
+    stranger = CosignatureSigner("w0.example", b"\x63" * 32)  # a trusted name with another key
+    note = _checkpoint(0, 1, 5, 3).with_signatures([cosign(_checkpoint().text, stranger, 5)])
+    _CountingVerifier.calls = []
+    assert p.require_quorum(note) == {"n0", "n1", "n3"}
+    assert sorted(_CountingVerifier.calls) == ["w0.example", "w1.example", "w3.example"]
+
+
+def test_witnesses_sharing_a_key_each_get_their_own_check() -> None:
+    v = WITNESSES[0].verifier()
+    p = Policy(parse_policy(EXAMPLE).logs, (PolicyWitness("a", v), PolicyWitness("b", v)), (), NONE)
+    assert p.cosigners(_checkpoint(0)) == {"a", "b"}
+    assert p.cosigners(_checkpoint(1)) == frozenset()
+
+
+def test_repeated_cosignature_line_verified_each_time() -> None:
+    p = Policy.from_keys(LOG.verifier().vkey, VK[:1], 1)
+    good = cosign(_checkpoint().text, WITNESSES[0], 5)
+    bad = NoteSignature(good.name, good.key_id, good.signature[:-1] + bytes([good.signature[-1] ^ 1]))
+    assert p.require_quorum(_checkpoint().with_signatures([good, good])) == {"w0.example"}
+    for sigs in ([good, bad], [bad, good]):
+        with pytest.raises(SignatureError) as e:
+            p.check(_checkpoint().with_signatures(sigs))
+        assert e.value.code == "ledger.signature"
+
+
+def test_verify_log_with_the_checkpoint_already_parsed() -> None:
+    p = Policy.from_keys(LOG.verifier().vkey, [], 0)
+    note = _checkpoint()
+    cp = Checkpoint("log.example/a", 10, b"\x02" * 32)
+    assert p.verify_log(note, cp).verified[0].name == "log.example/a"
+    for wrong in (Checkpoint("log.example/b", 10, b"\x02" * 32), Checkpoint("log.example", 10, b"\x02" * 32)):
+        with pytest.raises(MalformedError) as e:
+            p.verify_log(note, wrong)
+        assert e.value.code == "ledger.malformed"
+
+
+def test_policy_equality_pickling_and_direct_construction() -> None:
+    p = parse_policy(EXAMPLE)
+    copy = pickle.loads(pickle.dumps(p))
+    assert copy == p
+    assert hash(copy) == hash(p)
+    copy.check(_checkpoint(0, 1, 3))
+    direct = Policy(p.logs, p.witnesses, p.groups, p.quorum)
+    assert direct == p
+    direct.check(_checkpoint(0, 2, 5))
+    with pytest.raises(QuorumError):
+        direct.check(_checkpoint(0, 1))

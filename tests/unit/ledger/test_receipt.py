@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from ledger.errors import (
     UnknownKeyError,
 )
 from ledger.hashing import leaf_hash, node_hash
-from ledger.note import Ed25519Signer
+from ledger.note import Ed25519Signer, Note
 from ledger.policy import Policy, parse_policy
 from ledger.receipt import Receipt, format_receipt, parse_receipt, verify_receipt
 
@@ -156,3 +157,145 @@ def test_external_receipts_verify(name: str, witnesses: set[str]) -> None:
     assert got.witnesses == witnesses
     with pytest.raises(RootMismatchError):
         verify_receipt(receipt, entry + b"\x00", None, policy)
+
+
+def test_checkpoint_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ledger.checkpoint
+    import ledger.note
+    import ledger.policy
+    import ledger.receipt
+
+    calls = {"note": 0, "checkpoint": 0}
+    real_note, real_checkpoint = ledger.note.parse_note, ledger.checkpoint.parse_checkpoint
+
+    def counting_note(data: bytes) -> Note:
+        calls["note"] += 1
+        return real_note(data)
+
+    def counting_checkpoint(text: str) -> Checkpoint:
+        calls["checkpoint"] += 1
+        return real_checkpoint(text)
+
+    monkeypatch.setattr(ledger.receipt, "parse_note", counting_note)
+    monkeypatch.setattr(ledger.receipt, "parse_checkpoint", counting_checkpoint)
+    monkeypatch.setattr(ledger.policy, "parse_checkpoint", counting_checkpoint)
+    r = parse_receipt(format_receipt(_receipt(1)))
+    assert calls == {"note": 1, "checkpoint": 1}
+    verify_receipt(r, ENTRIES[1], None, POLICY)
+    verify_receipt(r, ENTRIES[1], None, POLICY)
+    assert r.note().to_bytes() == r.checkpoint
+    assert r.tree_head().size == 3
+    assert calls == {"note": 1, "checkpoint": 1}
+
+
+def test_kept_parse_does_not_change_equality() -> None:
+    data = format_receipt(_receipt(2))
+    parsed = parse_receipt(data)
+    fresh = Receipt(parsed.index, parsed.proof, parsed.checkpoint, parsed.extra)
+    assert parsed == fresh
+    assert hash(parsed) == hash(fresh)
+    assert repr(parsed) == repr(fresh)
+    verify_receipt(fresh, ENTRIES[2], None, POLICY)  # a receipt made directly parses on first use
+
+
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        b"not a note",
+        _receipt(0).checkpoint.replace(b"\n3\n", b"\n03\n"),  # a signed note, not a checkpoint
+        _receipt(0).checkpoint.replace(b"log.example/r\n", b"log.example/r\x01\n", 1),
+    ],
+)
+def test_directly_made_receipt_with_bad_checkpoint_refused_every_time(checkpoint: bytes) -> None:
+    r = Receipt(0, _receipt(0).proof, checkpoint)
+    for _ in range(2):
+        with pytest.raises(MalformedError) as e:
+            verify_receipt(r, ENTRIES[0], None, POLICY)
+        assert e.value.code == "ledger.malformed"
+    with pytest.raises(MalformedError):
+        r.note()
+    with pytest.raises(MalformedError):
+        r.tree_head()
+
+
+def test_proof_length_checked_before_signatures() -> None:
+    r = _receipt(2)
+    stranger = Policy.from_keys(Ed25519Signer("log.example/r", b"\x13" * 32).verifier().vkey, [], 0)
+    for proof in ((), r.proof * 2, (r.proof[0][:31],)):
+        with pytest.raises(ProofError) as e:
+            verify_receipt(Receipt(2, proof, r.checkpoint), ENTRIES[2], None, stranger)
+        assert e.value.code == "ledger.proof_shape"
+
+
+def test_one_leaf_tree_has_an_empty_proof() -> None:
+    cp = Checkpoint("log.example/r", 1, leaf_hash(b"only"))
+    note = sign_checkpoint(cp, [LOG]).with_signatures([cosign(cp.text(), W, 1700000000)])
+    data = format_receipt(Receipt(0, (), note.to_bytes()))
+    assert b"index 0\n\n" in data
+    r = parse_receipt(data)
+    assert r.proof == ()
+    assert verify_receipt(r, b"only", None, POLICY).index == 0
+
+
+H2 = b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        H2[:-2] + b"B=",  # stray bits in the last character: not canonical
+        b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # 33 bytes
+        b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",  # 31 bytes
+        H2 + b" ",
+        H2 + b"\r",
+        b" " + H2,
+        H2[:-1] + b"\xc3\xa9",
+        H2[:-1],  # no padding
+        H2 + b"AAAA",  # data after the padding
+    ],
+)
+def test_malformed_proof_lines(line: bytes) -> None:
+    for position in range(3):
+        lines = [H2, H2]
+        lines.insert(position, line)
+        data = GOOD.replace(b"index 0\n", b"index 0\n" + b"".join(x + b"\n" for x in lines), 1)
+        with pytest.raises(MalformedError) as e:
+            parse_receipt(data)
+        assert e.value.code == "ledger.malformed"
+
+
+def test_receipt_ending_inside_its_proof() -> None:
+    with pytest.raises(MalformedError) as e:
+        parse_receipt(b"c2sp.org/tlog-proof@v1\nindex 0\n" + H2 + b"\n")
+    assert e.value.code == "ledger.malformed"
+
+
+def _canonical_hash(line: bytes) -> bool:
+    try:
+        raw = base64.b64decode(line, validate=True)
+    except ValueError:
+        return False
+    return len(raw) == 32 and base64.b64encode(raw) == line
+
+
+_proof_line = st.one_of(
+    st.binary(min_size=32, max_size=32).map(base64.b64encode),
+    st.binary(min_size=0, max_size=40).map(base64.b64encode),
+    st.binary(min_size=1, max_size=46).filter(lambda b: b"\n" not in b),
+    st.binary(min_size=32, max_size=32).map(lambda b: base64.b64encode(b)[:-2] + b"R="),
+)
+
+
+NO_PROOF = format_receipt(Receipt(0, (), _receipt(0).checkpoint))
+
+
+@settings(max_examples=200)
+@given(st.lists(_proof_line, min_size=1, max_size=5))
+def test_proof_lines_accepted_exactly_when_canonical(lines: list[bytes]) -> None:
+    data = NO_PROOF.replace(b"index 0\n", b"index 0\n" + b"".join(x + b"\n" for x in lines), 1)
+    if all(_canonical_hash(x) for x in lines):
+        assert parse_receipt(data).proof == tuple(base64.b64decode(x) for x in lines)
+    else:
+        with pytest.raises(MalformedError) as e:
+            parse_receipt(data)
+        assert e.value.code == "ledger.malformed"
