@@ -187,7 +187,7 @@ class FactorDatasetError(RuleError):
     code = "passport.factor_dataset"
     family = "factors"
     rules = _COMMON_RULES | frozenset(
-        {"unit", "geography", "year", "negative", "uncertainty", "version", "empty", "too_large"}
+        {"unit", "geography", "year", "negative", "uncertainty", "version", "empty", "too_large", "publisher"}
     )
 
 
@@ -196,7 +196,9 @@ class BenchmarkError(RuleError):
 
     code = "passport.benchmark"
     family = "benchmark"
-    rules = _COMMON_RULES | frozenset({"unit", "order", "negative", "version", "amount", "geography", "boundary"})
+    rules = _COMMON_RULES | frozenset(
+        {"unit", "order", "negative", "version", "amount", "geography", "boundary"}
+    )
 
 
 class IssuerError(ProofError):
