@@ -10,6 +10,7 @@ whether its signer may say it; for a registry entry that is the registry's own `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,15 @@ def leaf_record(kind: str, digest: str, subject: str, issuer: str, time: str) ->
             "time": time,
         }
     )
+
+
+def is_leaf_record(entry: bytes) -> bool:
+    """Whether a log entry is (or poses as) a leaf record: a JSON object with a ``credential`` digest."""
+    try:
+        data = json.loads(entry)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and "credential" in data and data.get("v") == RECORD_VERSION
 
 
 def _issuer(data: Mapping[str, Any]) -> str:

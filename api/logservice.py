@@ -16,7 +16,6 @@ from sqlalchemy import insert, select
 from api import orm
 from api.keyfile import public_bytes, read_key_file, write_key_file
 from api.settings import Settings
-from api.witnessing import cosign_latest
 from identifiers.multikey import did_key_from_public_key, public_key_from_did_key
 from ledger import keys
 from ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -56,7 +55,11 @@ class Log:
         return sign_checkpoint(Checkpoint(self.origin, size, root), [self.signer]).to_bytes()
 
     def sequencer(self, admission: Admission = admit_all, on_accept: AcceptHook | None = None) -> Sequencer:
-        """A sequencer for this log with the given admission function and accept hook."""
+        """A sequencer for this log with the given admission function and accept hook.
+
+        A batch takes every pending row, whoever submitted it, so every sequencer of an installation must
+        judge alike: use the submission pipeline's (``api.submission.open_pipeline``), as ``append`` does.
+        """
         return Sequencer(self.store, self.sign, admission, on_accept)
 
 
@@ -130,11 +133,15 @@ def registrar_did(log: Log) -> str:
     return did_key_from_public_key(log.registrar_genesis)
 
 
-def append(log: Log, entries: Sequence[bytes], admission: Admission = admit_all) -> list[AppendResult]:
-    """Append entries durably, then ask the policy's witnesses to cosign the new checkpoint."""
-    results = log.sequencer(admission).append(entries)
-    cosign_latest(log)
-    return results
+def append(log: Log, entries: Sequence[bytes]) -> list[AppendResult]:
+    """Append raw entries durably, then ask the policy's witnesses to cosign the new checkpoint.
+
+    They are sequenced with the installation's one admission function (the submission pipeline's), since
+    the batch also takes any document another process has left pending, which must be judged and stored.
+    """
+    from api.submission import open_pipeline  # submission imports this module
+
+    return open_pipeline(log).append(entries)
 
 
 def receipt(log: Log, index: int, size: int | None = None) -> bytes:

@@ -9,6 +9,11 @@
    transaction as their log entries.
 4. Each document's answer is its log index (the first one for a resubmission), or the refusal's code.
 
+Every process that sequences this log must judge alike, since a batch takes every pending row, its own and
+anybody else's: the pipeline's admission is the installation's one admission, which ``logservice.append``
+(``carbontrail log append``) uses too. A raw entry (one pending without a document, as ``log append`` makes
+it) is accepted as it is and stores nothing; only whoever holds the database can make one.
+
 The registry state is cached per process and brought up to date from the ``document`` table at the start of
 every batch, so several processes submitting at once all judge against the state the log really has.
 """
@@ -21,14 +26,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
 
-from api.documents import KIND_REGISTRY, Prepared, judge, prepare
+from api.documents import KIND_REGISTRY, Prepared, is_leaf_record, judge, prepare
 from api.errors import error_code
 from api.logservice import Log
 from api.orm import Credential, Document
 from api.witnessing import cosign_latest
 from identifiers.errors import IdentifierError, RegistryError
 from identifiers.registry import RegistryState
-from ledger.storage.sequencer import Accept, Accepted, Candidate, Decision, LogState, Refuse
+from ledger.storage.sequencer import Accept, Accepted, AppendResult, Candidate, Decision, LogState, Refuse
 from ledger.storage.store import size_of
 from passport.document import SignedDocument
 from passport.errors import PassportError
@@ -134,6 +139,13 @@ class Pipeline:
             cosign_latest(self.log)
         return [o for o in outcomes if o is not None]
 
+    def append(self, entries: Sequence[bytes]) -> list[AppendResult]:
+        """Append raw entries (no documents: ``carbontrail log append``), sequenced with this pipeline's
+        admission so that any document pending beside them is judged and stored as ``submit`` would."""
+        results = self._sequencer.append(entries)
+        cosign_latest(self.log)
+        return results
+
     def admit(self, candidates: Sequence[Candidate], state: LogState) -> Sequence[Decision]:
         """The sequencer's admission function: judge each document at the index it would take."""
         registry = self.registry.at(state.conn, state.size)
@@ -142,7 +154,14 @@ class Pipeline:
         self._batch = {}
         for candidate in candidates:
             if candidate.attachment is None:
-                decisions.append(Refuse("api.no_document", "a log entry without its document"))
+                if is_leaf_record(candidate.entry):
+                    # Logged bare, a record would name a credential the store lacks, and the document
+                    # itself would later be taken for its duplicate and never stored.
+                    decisions.append(Refuse("api.no_document", "a leaf record comes with its credential"))
+                    continue
+                # A raw entry: nothing to judge, and it takes its place in the log.
+                decisions.append(Accept())
+                index += 1
                 continue
             try:
                 # The submitter verified it already, but it may be another process's: check it here too.
@@ -164,6 +183,8 @@ class Pipeline:
     def store_accepted(self, conn: Connection, accepted: Sequence[Accepted]) -> None:
         """The sequencer's accept hook: store each accepted credential and its index row (its transaction)."""
         for item in accepted:
+            if item.attachment is None:
+                continue
             prepared = self._batch[item.entry]
             digest = prepared.document.digest
             if conn.execute(select(Credential.digest).where(Credential.digest == digest)).first() is None:

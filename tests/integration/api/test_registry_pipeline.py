@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
+from api import logservice
 from api.documents import prepare
 from api.orm import Credential, Document
 from api.submission import Submitted, open_pipeline
@@ -169,15 +170,29 @@ def enqueue(inst: Installation, raw: bytes) -> int:
     """What Sequencer.append's first transaction does for one document (prepared as Pipeline.submit
     prepares it): insert it as a pending row, committed, without sequencing it."""
     prepared = prepare(raw)
+    return enqueue_entry(inst, prepared.record, prepared.document.canonical)
+
+
+def enqueue_entry(inst: Installation, entry: bytes, attachment: bytes | None) -> int:
+    """Insert one pending row as Sequencer.append does (a raw ``log append`` entry has no attachment)."""
     with inst.log.store.engine.begin() as conn:
         row = {
-            "data": prepared.record,
-            "attachment": prepared.document.canonical,
-            "leaf_hash": leaf_hash(prepared.record),
+            "data": entry,
+            "attachment": attachment,
+            "leaf_hash": leaf_hash(entry),
             "submitted": datetime.now(UTC),
             "done": False,
         }
         return int(conn.execute(insert(Pending).returning(Pending.id), row).scalar_one())
+
+
+def outcomes(inst: Installation) -> dict[int, tuple[bool, int | None, str | None]]:
+    """Every pending row's outcome, by id."""
+    with inst.log.store.engine.connect() as conn:
+        return {
+            r.id: (r.done, r.idx, r.refused_code)
+            for r in conn.execute(select(Pending.id, Pending.done, Pending.idx, Pending.refused_code))
+        }
 
 
 @pytest.mark.parametrize("revocation_first", [True, False])
@@ -191,11 +206,7 @@ def test_two_submitters_in_one_batch_are_judged_at_their_own_indices(
     first, second = (revocation, by_revoked) if revocation_first else (by_revoked, revocation)
     ids = [enqueue(inst, first), enqueue(inst, second)]
     logged = inst.log.sequencer(other.admit, other.store_accepted).sequence()
-    with inst.log.store.engine.connect() as conn:
-        rows = {
-            r.id: (r.done, r.idx, r.refused_code)
-            for r in conn.execute(select(Pending.id, Pending.done, Pending.idx, Pending.refused_code))
-        }
+    rows = outcomes(inst)
     by_doc = dict(zip((first, second), (rows[i] for i in ids), strict=True))
     if revocation_first:
         assert logged == 1
@@ -207,6 +218,36 @@ def test_two_submitters_in_one_batch_are_judged_at_their_own_indices(
         assert checkpoint_sizes(inst.log)[-2:] == [n, n + 2]
     # Both processes' views, and the log alone, agree.
     assert inst.pipeline.registry_state() == other.registry_state() == replayed(inst.log)
+
+
+def test_raw_appends_and_documents_are_judged_alike_whoever_sequences_them(inst: Installation) -> None:
+    """``carbontrail log append`` (logservice.append) and the pipeline share one pending queue, and a batch
+    takes every pending row. Whichever of them sequences a row, it must get the same judgement: a document
+    is judged and stored, a raw entry (no document) is logged as ``log append`` logs it."""
+    good = signed(Op.register_organisation(SUPPLIER, "Cells", ["supplier"]), inst.registrar)
+    bad = signed(Op.register_organisation(CERT_BODY, "Verifier", ["certification-body"]), new_key())
+    ids = [enqueue(inst, good), enqueue(inst, bad)]
+    assert [r.index for r in logservice.append(inst.log, [b"raw entry"])] == [1]
+    rows = outcomes(inst)
+    assert [rows[i] for i in ids] == [(True, 0, None), (True, None, "registry.not_registrar")]
+    t = tables(inst.log)
+    assert (t.size, t.credentials, t.documents) == (2, 1, 1)
+    assert [o.uscc for o in inst.pipeline.registry_state().organisations()] == [SUPPLIER]
+
+    raw = enqueue_entry(inst, b"raw entry 2", None)
+    later = signed(Op.register_organisation(CERT_BODY, "Verifier", ["certification-body"]), inst.registrar)
+    assert inst.pipeline.submit([later])[0].index == 3
+    assert outcomes(inst)[raw] == (True, 2, None)
+    assert inst.log.store.entry(2) == b"raw entry 2"
+    t = tables(inst.log)
+    assert (t.size, t.credentials, t.documents) == (4, 2, 2)
+    assert inst.pipeline.registry_state().size == open_pipeline(inst.log).registry_state().size == 2
+
+    # A raw entry posing as a leaf record would name a credential the store lacks: refused, stores nothing.
+    record = prepare(signed(Op.suspend(SUPPLIER), inst.registrar)).record
+    refused = logservice.append(inst.log, [record])[0]
+    assert (refused.index, refused.refused_code) == (None, "api.no_document")
+    assert tables(inst.log) == t
 
 
 def test_registrar_rotation_in_the_same_batch(inst: Installation) -> None:
