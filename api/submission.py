@@ -66,9 +66,16 @@ class RegistryCache:
         self._state = RegistryState.genesis(genesis_key)
         self._through = 0
 
-    def at(self, conn: Connection, size: int) -> RegistryState:
-        """The state after every registry entry below index ``size``, read through ``conn``."""
+    def at(self, conn: Connection, size: int, *, or_later: bool = False) -> RegistryState:
+        """The state after every registry entry below index ``size``, read through ``conn``.
+
+        With ``or_later``, a state the cache already holds for a larger size (committed, so no less true) is
+        returned as it is: a reader that read the log's size just before a batch advanced the cache must not
+        make the cache start again from genesis (a whole replay, while the sequencer waits for this lock).
+        """
         with self._lock:
+            if or_later and size <= self._through:
+                return self._state
             if size < self._through:
                 self._state, self._through = RegistryState.genesis(self.genesis_key), 0
             if size > self._through:
@@ -107,9 +114,9 @@ class Pipeline:
         self._batch: dict[bytes, Prepared] = {}
 
     def registry_state(self) -> RegistryState:
-        """The registry as of the log's current size."""
+        """The registry as of the log's current size (or of a batch committed since it was read)."""
         with self.log.store.engine.connect() as conn:
-            return self.registry.at(conn, size_of(conn))
+            return self.registry.at(conn, size_of(conn), or_later=True)
 
     def submit(self, raws: Sequence[bytes]) -> list[Submitted]:
         """Submit documents; return one outcome per document, in order."""

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
-from api import logservice
+from api import logservice, submission
 from api.documents import prepare
 from api.orm import Credential, Document
 from api.submission import Submitted, open_pipeline
@@ -22,8 +22,10 @@ from identifiers.registry import replay
 from identifiers.registry_ops import RegistryOperation as Op
 from ledger.hashing import leaf_hash
 from ledger.storage.orm import Pending
+from ledger.storage.store import size_of
 from passport.dataintegrity import EDDSA_JCS_2022, sign_credential
 from passport.document import SignedDocument, canonical_json
+from passport.registry import parse_registry_entry
 from tests.integration.api.registry_support import (
     VALID_FROM,
     Installation,
@@ -420,3 +422,33 @@ def test_two_processes_submitting_at_once_agree_with_the_log(inst: Installation)
     holder = [o.uscc for o in log_state.organisations() if any(p.canonical == "88.200.1" for p in o.prefixes)]
     assert len(holder) == 1
     assert log_state.size == 13
+
+
+def test_a_reader_racing_a_batch_does_not_replay_from_genesis(
+    inst: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """registry_state() reads the log's size, then asks the cache; if batches advance the cache in between,
+    the reader gets the newer (committed) state instead of the cache starting again from genesis."""
+    for i in range(3):
+        inst.logged(Op.register_organisation(uscc(10 + i), f"Org {i}", ["supplier"]))
+    assert inst.pipeline.registry_state().size == 3
+    parsed: list[SignedDocument] = []
+
+    def size_then_two_batches(conn: Connection) -> int:
+        size = size_of(conn)
+        monkeypatch.setattr(submission, "size_of", size_of)
+        inst.logged(Op.register_organisation(uscc(20), "Later", ["supplier"]))
+        inst.logged(Op.register_organisation(uscc(21), "Later still", ["supplier"]))
+        monkeypatch.setattr(submission, "parse_registry_entry", counting)
+        return size
+
+    def counting(doc: SignedDocument) -> tuple[Op, bytes]:
+        parsed.append(doc)
+        return parse_registry_entry(doc)
+
+    monkeypatch.setattr(submission, "size_of", size_then_two_batches)
+    state = inst.pipeline.registry_state()
+    assert parsed == []
+    # The cache's state as of the second batch's start: newer than the size read, and true of the log.
+    assert (state.size, state.last_index) == (4, 3)
+    assert state == replay(inst.log.registrar_genesis, [e for e in logged_registry(inst.log) if e[0] <= 3])
