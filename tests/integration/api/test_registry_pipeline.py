@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -452,3 +454,35 @@ def test_a_reader_racing_a_batch_does_not_replay_from_genesis(
     # The cache's state as of the second batch's start: newer than the size read, and true of the log.
     assert (state.size, state.last_index) == (4, 3)
     assert state == replay(inst.log.registrar_genesis, [e for e in logged_registry(inst.log) if e[0] <= 3])
+
+
+def test_threads_sharing_one_pipeline(inst: Installation) -> None:
+    """The API's worker threads share one Pipeline (its registry cache and its batch hand-over between
+    admission and the accept hook): submitting at once, each entry is judged and stored exactly once."""
+    shared = uscc(60)
+    docs = [
+        [
+            *(
+                signed(
+                    Op.register_organisation(uscc(200 + 10 * t + i), f"T{t}-{i}", ["supplier"]),
+                    inst.registrar,
+                )
+                for i in range(4)
+            ),
+            signed(Op.register_organisation(shared, f"Shared by {t}", ["supplier"]), inst.registrar),
+        ]
+        for t in range(4)
+    ]
+    start = threading.Barrier(4)
+
+    def run(mine: list[bytes]) -> list[Submitted]:
+        start.wait(timeout=30)
+        return [o for raw in mine for o in inst.pipeline.submit([raw])]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = [o for outs in pool.map(run, docs) for o in outs]
+    assert sorted(o.code for o in results if o.code is not None) == ["registry.org_exists"] * 3
+    assert sorted(o.index for o in results if o.index is not None) == list(range(17))
+    t = tables(inst.log)
+    assert (t.size, t.credentials, t.documents, t.pending) == (17, 17, 17, 0)
+    assert inst.pipeline.registry_state() == replayed(inst.log)
