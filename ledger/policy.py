@@ -109,8 +109,13 @@ class Policy:
         init=False, repr=False, compare=False
     )
     _groups: Mapping[str, Group] = field(init=False, repr=False, compare=False)
+    _logs: Mapping[str, tuple[Ed25519Verifier, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        logs: dict[str, tuple[Ed25519Verifier, ...]] = {}
+        for log in self.logs:
+            logs[log.verifier.name] = (*logs.get(log.verifier.name, ()), log.verifier)
+        object.__setattr__(self, "_logs", logs)
         # Several witnesses may share a key name and key ID (IDs are 4 bytes): each gets its own check.
         by_key: dict[tuple[str, bytes], tuple[PolicyWitness, ...]] = {}
         for w in self.witnesses:
@@ -151,7 +156,7 @@ class Policy:
 
     def log_verifiers(self, origin: str) -> tuple[Ed25519Verifier, ...]:
         """The trusted log keys for ``origin`` (a log's key name must be its origin)."""
-        return tuple(log.verifier for log in self.logs if log.verifier.name == origin)
+        return self._logs.get(origin, ())
 
     def verify_log(self, note: Note, checkpoint: Checkpoint | None = None) -> VerifiedNote:
         """Check that a trusted log for the checkpoint's origin signed ``note``.

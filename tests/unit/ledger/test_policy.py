@@ -218,3 +218,13 @@ def test_policy_equality_pickling_and_direct_construction() -> None:
     direct.check(_checkpoint(0, 2, 5))
     with pytest.raises(QuorumError):
         direct.check(_checkpoint(0, 1))
+
+
+def test_log_keys_looked_up_by_origin() -> None:
+    other = Ed25519Signer("log.example/a", b"\x07" * 32).verifier()
+    third = Ed25519Signer("log.example/b", b"\x08" * 32).verifier()
+    text = f"log {LV}\nlog {other.vkey}\nlog {third.vkey}\n"
+    p = parse_policy((text + "quorum none\n").encode())
+    assert p.log_verifiers("log.example/a") == (LOG.verifier(), other)
+    assert p.log_verifiers("log.example/c") == ()
+    assert p.verify_log(_checkpoint()).verified[0].key_id == LOG.key_id
