@@ -58,6 +58,7 @@ STATUS: dict[type[Exception], int] = {
     passport_errors.CanonicalizationError: 422,
     passport_errors.ProofError: 422,
     passport_errors.ContextDigestError: 500,
+    passport_errors.RuleError: 422,
 }
 """HTTP status per domain error class; looked up along the exception's MRO, most specific first."""
 
