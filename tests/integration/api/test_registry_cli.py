@@ -14,7 +14,7 @@ import pytest
 
 from api.cli import main
 from api.keyfile import read_key_file
-from api.logservice import Log, open_log
+from api.logservice import REGISTRAR_META, Log, open_log, registrar_did
 from api.registryview import organisation_json
 from api.settings import Settings
 from identifiers.did import parse_did_key
@@ -209,3 +209,20 @@ def test_bad_input_is_one_line_exit_2_and_stores_nothing(cli: Cli) -> None:
     # Prefixes are canonicalised (case-insensitive ASCII), so an upper-case one binds the same prefix.
     cli.org("add-prefix", SUPPLIER, "88.118.X")
     assert cli.show(SUPPLIER)["prefixes"] == ["88.118.x"]
+
+
+def test_init_creates_and_records_the_registrar_key(cli: Cli) -> None:
+    path = cli.home / "registrar.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    genesis = did(read_key_file(path))
+    log = cli.log()
+    assert log.store.meta(REGISTRAR_META) == genesis == registrar_did(log)
+    before = path.read_bytes()
+    status, _, err = cli.run("init", *cli.where, "--origin", "cli.test/log")
+    assert (status, err) == (0, "")
+    assert path.read_bytes() == before
+    # Another key in registrar.key is not this log's registrar: init refuses it, and the log keeps its anchor.
+    path.unlink()
+    cli.key("other")[0].rename(path)
+    cli.fails("ledger.storage", "init", *cli.where, "--origin", "cli.test/log")
+    assert cli.log().registrar_genesis == parse_did_key(genesis).public_key
