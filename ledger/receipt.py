@@ -5,8 +5,8 @@ The format is the header line ``c2sp.org/tlog-proof@v1``, an optional ``extra <b
 and the checkpoint note verbatim (with the log's signature and witnesses' cosignatures). Parsing is strict and
 :func:`format_receipt` is its exact inverse. :func:`verify_receipt` checks the receipt's shape, then the log's
 signature, then the policy's witness quorum, and only then hashes the inclusion proof. A receipt parses its
-checkpoint note (and the note's text as a checkpoint) once and keeps both, so parsing a receipt and verifying
-it read each byte once.
+checkpoint note (and the note's text as a checkpoint) once and keeps both, so parsing a receipt and then
+verifying it parse the checkpoint once, not three times.
 """
 
 from __future__ import annotations
