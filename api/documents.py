@@ -32,6 +32,13 @@ class UnknownKindError(ApiError):
     status = 422
 
 
+class WrongKindError(ApiError):
+    """A credential of a kind carbontrail logs, sent where another kind is expected (e.g. to /registry)."""
+
+    code = "api.wrong_kind"
+    status = 422
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A verified document ready to log: its kind, subject, issuer, signer key and leaf record."""

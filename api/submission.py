@@ -21,12 +21,12 @@ every batch, so several processes submitting at once all judge against the state
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
 
-from api.documents import KIND_REGISTRY, Prepared, is_leaf_record, judge, prepare
+from api.documents import KIND_REGISTRY, Prepared, WrongKindError, is_leaf_record, judge, prepare
 from api.errors import error_code
 from api.logservice import Log
 from api.orm import Credential, Document
@@ -118,13 +118,20 @@ class Pipeline:
         with self.log.store.engine.connect() as conn:
             return self.registry.at(conn, size_of(conn), or_later=True)
 
-    def submit(self, raws: Sequence[bytes]) -> list[Submitted]:
-        """Submit documents; return one outcome per document, in order."""
+    def submit(self, raws: Sequence[bytes], kinds: Collection[str] | None = None) -> list[Submitted]:
+        """Submit documents; return one outcome per document, in order.
+
+        ``kinds``, if given, are the kinds the caller takes (a route per resource): a document of another
+        kind is refused (``api.wrong_kind``) before anything is logged.
+        """
         outcomes: list[Submitted | None] = [None] * len(raws)
         ready: list[tuple[int, Prepared]] = []
         for i, raw in enumerate(raws):
             try:
-                ready.append((i, prepare(raw)))
+                prepared = prepare(raw)
+                if kinds is not None and prepared.kind not in kinds:
+                    raise WrongKindError(f"a {prepared.kind} document; this takes {', '.join(sorted(kinds))}")
+                ready.append((i, prepared))
             except (PassportError, IdentifierError) as e:
                 outcomes[i] = Submitted(None, None, None, code=error_code(e) or e.code, message=str(e))
             except Exception as e:

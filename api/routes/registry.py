@@ -77,11 +77,10 @@ def submit_registry_entry(pipeline: PipelineDep, body: SignedBody) -> LoggedDocu
     from api.documents import KIND_REGISTRY
     from api.logservice import receipt
 
-    outcome = pipeline.submit([body])[0]
-    if outcome.index is None:
+    # Only registry entries: another kind is refused before it is logged, never after.
+    outcome = pipeline.submit([body], kinds={KIND_REGISTRY})[0]
+    if outcome.index is None or outcome.kind is None:
         raise RefusedDocumentError(outcome)
-    if outcome.kind != KIND_REGISTRY:
-        raise ApiError("POST /registry takes registry entries only")
     return LoggedDocument(
         index=outcome.index,
         credential=outcome.digest or "",

@@ -486,3 +486,14 @@ def test_threads_sharing_one_pipeline(inst: Installation) -> None:
     t = tables(inst.log)
     assert (t.size, t.credentials, t.documents, t.pending) == (17, 17, 17, 0)
     assert inst.pipeline.registry_state() == replayed(inst.log)
+
+
+def test_a_route_refuses_other_kinds_before_logging(inst: Installation) -> None:
+    """A route per resource (POST /registry takes registry entries) passes the kinds it takes: a document of
+    another kind is refused before it reaches the log, not logged and then refused."""
+    raw = signed(Op.register_organisation(SUPPLIER, "Cells", ["supplier"]), inst.registrar)
+    before = tables(inst.log)
+    refused = inst.pipeline.submit([raw], kinds={"attestation"})[0]
+    assert (refused.index, refused.code) == (None, "api.wrong_kind")
+    assert tables(inst.log) == before
+    assert inst.pipeline.submit([raw], kinds={"registry"})[0].index == 0
