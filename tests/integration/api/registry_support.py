@@ -22,11 +22,12 @@ from api.orm import Credential, Document
 from api.registryview import organisation_json
 from api.settings import Settings
 from api.submission import Pipeline, Submitted, open_pipeline
-from identifiers.multikey import did_key_from_public_key
+from identifiers.multikey import did_key_from_public_key, did_key_verification_method
 from identifiers.registry import RegistryState, replay
 from identifiers.registry_ops import RegistryOperation
 from identifiers.uscc import parse_uscc
 from ledger.storage.orm import Checkpoint, LogEntry, Pending
+from passport.dataintegrity import EDDSA_JCS_2022, sign_credential
 from passport.document import SignedDocument
 from passport.registry import parse_registry_entry, sign_registry_entry
 
@@ -43,6 +44,10 @@ def uscc(n: int) -> str:
         except ValueError:
             continue
     raise AssertionError(f"no check character for {base}")
+
+
+SUPPLIER, CERT_BODY = uscc(1), uscc(2)
+"""The organisations most tests register: a supplier and a certification body."""
 
 
 def wrong_check(code: str) -> str:
@@ -164,6 +169,35 @@ def registry_json(state: RegistryState) -> dict[str, Any]:
         "registrar": [(i, k.hex()) for i, k in state.registrar_keys()],
         "organisations": [organisation_json(view) for view in state.organisations()],
     }
+
+
+def two_keyed_org(inst: Installation) -> tuple[bytes, bytes, int]:
+    """Register the supplier with keys k1, k2; return its revocation of k1 by the registrar (R) and the
+    revocation of k2 signed by k1 (E: an entry whose authority R takes away), and the log size."""
+    k1, k2 = new_key(), new_key()
+    inst.logged(
+        RegistryOperation.register_organisation(
+            SUPPLIER, "Cells", ["supplier"], prefixes=["88.118.8"], keys=[pub(k1), pub(k2)]
+        )
+    )
+    revocation = signed(RegistryOperation.revoke_key(SUPPLIER, pub(k1), "compromised"), inst.registrar)
+    by_revoked = signed(RegistryOperation.revoke_key(SUPPLIER, pub(k2)), k1)
+    return revocation, by_revoked, tables(inst.log).size
+
+
+def unknown_kind() -> bytes:
+    """A validly signed credential of a type carbontrail does not log."""
+    key = new_key()
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "Advertisement"],
+        "issuer": did(key),
+        "validFrom": VALID_FROM,
+        "credentialSubject": {"id": "did:web:example.com"},
+    }
+    return sign_credential(
+        credential, key, did_key_verification_method(pub(key)), cryptosuite=EDDSA_JCS_2022
+    ).raw
 
 
 def submit_worker(

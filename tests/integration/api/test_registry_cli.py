@@ -18,9 +18,16 @@ from api.logservice import REGISTRAR_META, Log, open_log, registrar_did
 from api.registryview import organisation_json
 from api.settings import Settings
 from identifiers.did import parse_did_key
-from tests.integration.api.registry_support import did, replayed, tables, uscc, wrong_check
+from tests.integration.api.registry_support import (
+    CERT_BODY,
+    SUPPLIER,
+    did,
+    replayed,
+    tables,
+    uscc,
+    wrong_check,
+)
 
-SUPPLIER, CERT_BODY = uscc(1), uscc(2)
 LOGGED = re.compile(
     r"^([a-z-]+): logged at index (\d+)( \(already logged\))?; credential sha256:[0-9a-f]{64}$"
 )

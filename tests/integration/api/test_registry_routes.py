@@ -18,15 +18,14 @@ from httpx import Response
 from api.app import create_app
 from api.problems import PROBLEM_JSON
 from api.registryview import organisation_json
-from identifiers.multikey import did_key_verification_method
 from identifiers.registry_ops import RegistryOperation as Op
 from ledger.errors import RootMismatchError
 from ledger.policy import Policy
 from ledger.receipt import parse_receipt, verify_receipt
-from passport.dataintegrity import EDDSA_JCS_2022, sign_credential
 from passport.document import SignedDocument, canonical_json
 from tests.integration.api.registry_support import (
-    VALID_FROM,
+    CERT_BODY,
+    SUPPLIER,
     Installation,
     did,
     install,
@@ -34,11 +33,11 @@ from tests.integration.api.registry_support import (
     pub,
     signed,
     tables,
+    unknown_kind,
     uscc,
     wrong_check,
 )
 
-SUPPLIER, CERT_BODY = uscc(1), uscc(2)
 VC = {"content-type": "application/vc+ld+json"}
 
 
@@ -85,19 +84,6 @@ def test_openapi_documents_the_signed_body(served: tuple[TestClient, Installatio
     post = client.get("/openapi.json").json()["paths"]["/registry"]["post"]
     assert "application/vc+ld+json" in post["requestBody"]["content"]
     assert "201" in post["responses"]
-
-
-def unknown_kind() -> bytes:
-    key = new_key()
-    credential = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential", "Advertisement"],
-        "issuer": did(key),
-        "validFrom": VALID_FROM,
-        "credentialSubject": {"id": "did:web:example.com"},
-    }
-    vm = did_key_verification_method(pub(key))
-    return sign_credential(credential, key, vm, cryptosuite=EDDSA_JCS_2022).raw
 
 
 def test_refusals_are_problems_with_codes_and_store_nothing(served: tuple[TestClient, Installation]) -> None:
