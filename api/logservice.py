@@ -7,11 +7,12 @@ quorum; verifiers can be handed the same file.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from api import orm
 from api.keyfile import public_bytes, read_key_file, write_key_file
@@ -25,7 +26,7 @@ from ledger.policy import Policy, parse_policy
 from ledger.receipt import Receipt, format_receipt
 from ledger.storage.orm import LogMeta
 from ledger.storage.sequencer import AcceptHook, Admission, AppendResult, Sequencer, admit_all
-from ledger.storage.store import LogStore
+from ledger.storage.store import LogStore, size_of
 
 REGISTRAR_META = "registrar_genesis"
 """log_meta key of the registrar's first key (a did:key): the registry's trust anchor for this log."""
@@ -85,6 +86,12 @@ def init_log(settings: Settings, origin: str | None = None) -> str:
     orm.Base.metadata.create_all(store.engine)
     if settings.registrar_key_path.exists():
         registrar = read_key_file(settings.registrar_key_path)
+    elif (anchor := store.meta(REGISTRAR_META)) is not None:
+        # A new key here could never sign for this log: say so, and leave no stray key file behind.
+        raise StorageError(
+            f"no registrar key at {settings.registrar_key_path}; this log's registrar is {anchor}: "
+            "put its key file (or a later registrar's) there"
+        )
     else:
         registrar = Ed25519PrivateKey.generate()
         write_key_file(settings.registrar_key_path, registrar)
@@ -93,7 +100,7 @@ def init_log(settings: Settings, origin: str | None = None) -> str:
         recorded = conn.execute(select(LogMeta.value).where(LogMeta.key == REGISTRAR_META)).scalar()
         if recorded is None:
             conn.execute(insert(LogMeta), {"key": REGISTRAR_META, "value": genesis})
-        elif recorded != genesis:
+        elif recorded != genesis and not _was_registrar(conn, recorded, public_bytes(registrar)):
             raise StorageError(
                 f"this log's registrar is {recorded}, not the key in {settings.registrar_key_path}"
             )
@@ -105,6 +112,15 @@ def init_log(settings: Settings, origin: str | None = None) -> str:
             f"log {vkey}\nquorum none\n"
         )
     return vkey
+
+
+def _was_registrar(conn: Connection, anchor: str, key: bytes) -> bool:
+    """Whether the log's registry (anchored at ``anchor``) has made ``key`` its registrar: after
+    ``org rotate-registrar``, the new key file may take the place of ``registrar.key``."""
+    from api.submission import RegistryCache  # submission imports this module
+
+    state = RegistryCache(public_key_from_did_key(anchor)).at(conn, size_of(conn))
+    return any(hmac.compare_digest(k, key) for _, k in state.registrar_keys())
 
 
 def open_log(settings: Settings) -> Log:

@@ -233,3 +233,21 @@ def test_init_creates_and_records_the_registrar_key(cli: Cli) -> None:
     cli.key("other")[0].rename(path)
     cli.fails("ledger.storage", "init", *cli.where, "--origin", "cli.test/log")
     assert cli.log().registrar_genesis == parse_did_key(genesis).public_key
+
+
+def test_init_after_the_registrar_key_is_rotated_or_missing(cli: Cli) -> None:
+    """``org rotate-registrar`` says the new key file may take the place of registrar.key; init must still
+    accept the installation then. Without any registrar.key, init refuses and writes no new key."""
+    path = cli.home / "registrar.key"
+    new, new_did = cli.key("registrar2")
+    cli.org("rotate-registrar", "--new-key", str(new))
+    path.rename(cli.home.parent / "registrar.old")
+    new.rename(path)
+    status, _, err = cli.run("init", *cli.where, "--origin", "cli.test/log")
+    assert (status, err) == (0, "")
+    assert cli.org("register", "--uscc", SUPPLIER, "--name", "Cells", "--role", "supplier") == 1
+    assert cli.show(SUPPLIER)["history"][0]["signer"] == new_did
+
+    path.unlink()
+    cli.fails("ledger.storage", "init", *cli.where, "--origin", "cli.test/log")
+    assert not path.exists()
