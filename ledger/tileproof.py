@@ -3,7 +3,8 @@
 Each answer reads the O(log n) tiles that hold the nodes a proof plan (:mod:`ledger.proof`) or a compact range
 (:mod:`ledger.compact`) names, in a single batched :meth:`TileReader.read_tiles` call, and never builds the
 tree in memory. A tile stores the nodes at height ``8 * L``; a node between two such heights is recomputed
-from the at most 128 stored hashes under it in its tile.
+from the at most 128 stored hashes under it in its tile, or read from the tile's stored inner nodes
+(:mod:`ledger.tilebuild`) when the reader is an :class:`InnerTileReader` that has them.
 
 Tile widths: every key asked for has the width the tile has in the tree of ``size`` (the name a client of a
 tree of that size would fetch). A reader may answer with a *wider* version of the tile, since a partial
@@ -15,14 +16,33 @@ the answer. An answer shorter than asked, longer than a full tile, or not a whol
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from ledger.compact import CompactRange, NodeID, range_nodes
 from ledger.errors import RangeError, TileError
-from ledger.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
+from ledger.hashing import EMPTY_ROOT, HASH_SIZE
 from ledger.proof import consistency, inclusion
+from ledger.tilebuild import INNER_HASHES, inner_slot, subtree_root
 from ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, TileReader, tile_width
 
-__all__ = ["consistency_proof", "inclusion_proof", "node_hashes", "right_edge", "tree_root"]
+__all__ = [
+    "InnerTileReader",
+    "consistency_proof",
+    "inclusion_proof",
+    "node_hashes",
+    "right_edge",
+    "tree_root",
+]
+
+
+@runtime_checkable
+class InnerTileReader(TileReader, Protocol):
+    """A tile reader that can also return a full tile's inner nodes (see :mod:`ledger.tilebuild`)."""
+
+    def read_tiles_inner(self, keys: Sequence[TileKey]) -> list[tuple[bytes, bytes | None]]:
+        """Return, for each key in order, the tile's bytes (as ``read_tiles``) and its 254 inner nodes
+        concatenated, or None where it has none (a partial tile, or a full tile stored without them)."""
+        ...
 
 
 def _tile_of(node: NodeID, size: int) -> tuple[TileKey, int, int]:
@@ -44,12 +64,16 @@ def _checked(key: TileKey, data: bytes) -> bytes:
     return data[: HASH_SIZE * key.width]
 
 
-def _subtree(hashes: bytes, count: int) -> bytes:
-    """The root of the perfect subtree over ``count`` (a power of two) consecutive 32-byte hashes."""
-    level = [hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(count)]
-    while len(level) > 1:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
+def _checked_inner(key: TileKey, inner: bytes | None) -> bytes | None:
+    """Return a full tile's inner nodes after checking their length; None for a tile without them."""
+    if inner is None or not key.full:
+        return None
+    if len(inner) != INNER_HASHES * HASH_SIZE:
+        raise TileError(
+            f"tile {key.level}/{key.index} has {len(inner)} bytes of inner nodes,"
+            f" want {INNER_HASHES * HASH_SIZE}"
+        )
+    return inner
 
 
 def node_hashes(reader: TileReader, size: int, ids: Sequence[NodeID]) -> list[bytes]:
@@ -69,14 +93,31 @@ def node_hashes(reader: TileReader, size: int, ids: Sequence[NodeID]) -> list[by
     keys = sorted({key for key, _, _ in places})
     if not keys:
         return []
-    answers = reader.read_tiles(keys)
+    answers: Sequence[tuple[bytes, bytes | None]]
+    # The method is looked up rather than isinstance-checked: a runtime protocol check costs more than
+    # computing a whole proof's node positions.
+    read_inner = getattr(reader, "read_tiles_inner", None)
+    if read_inner is not None:
+        answers = read_inner(keys)
+    else:
+        answers = [(data, None) for data in reader.read_tiles(keys)]
     if len(answers) != len(keys):
         raise TileError(f"asked for {len(keys)} tiles, got {len(answers)}")
-    tiles = {key: _checked(key, data) for key, data in zip(keys, answers, strict=True)}
+    tiles = {
+        key: (_checked(key, data), _checked_inner(key, inner))
+        for key, (data, inner) in zip(keys, answers, strict=True)
+    }
     out: list[bytes] = []
     for key, offset, count in places:
-        span = tiles[key][offset * HASH_SIZE : (offset + count) * HASH_SIZE]
-        out.append(_subtree(span, count))
+        data, inner = tiles[key]
+        if count == 1:
+            out.append(data[offset * HASH_SIZE : (offset + 1) * HASH_SIZE])
+        elif inner is not None:
+            # A node inside a full tile whose inner nodes are stored: read it (count is 2**rise).
+            slot = inner_slot(count.bit_length() - 1, offset // count)
+            out.append(inner[slot * HASH_SIZE : (slot + 1) * HASH_SIZE])
+        else:
+            out.append(subtree_root(data[offset * HASH_SIZE : (offset + count) * HASH_SIZE], count))
     return out
 
 

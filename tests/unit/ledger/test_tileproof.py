@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from ledger.compact import CompactRange, NodeID
 from ledger.errors import ProofError, RangeError, RootMismatchError, TileError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
-from ledger.tileproof import consistency_proof, inclusion_proof, node_hashes, right_edge, tree_root
+from ledger.tilebuild import inner_nodes
+from ledger.tileproof import (
+    InnerTileReader,
+    consistency_proof,
+    inclusion_proof,
+    node_hashes,
+    right_edge,
+    tree_root,
+)
 from ledger.tiles import TileKey, tile_path, tile_position
 from ledger.verify import verify_consistency, verify_inclusion
 from tests.unit.ledger import naive
@@ -413,3 +421,41 @@ def test_cross_check_with_pymerkle(size: int) -> None:
                 tree.get_root(size),
                 consistency_proof(store, index + 1, size),
             )
+
+
+class InnerMemoryTiles:
+    """A reader that also serves full tiles' inner nodes (as the database does), counting the hashes it
+    would have had to recompute; ``inner_len`` truncates them to test the shape check."""
+
+    def __init__(self, tiles: MemoryTiles, inner_len: int | None = None) -> None:
+        self.tiles = tiles
+        self.inner_len = inner_len
+
+    def read_tiles(self, keys: Sequence[TileKey]) -> list[bytes]:
+        return self.tiles.read_tiles(keys)
+
+    def read_tiles_inner(self, keys: Sequence[TileKey]) -> list[tuple[bytes, bytes | None]]:
+        out: list[tuple[bytes, bytes | None]] = []
+        for key, data in zip(keys, self.tiles.read_tiles(keys), strict=True):
+            inner = inner_nodes(data[: 256 * HASH_SIZE]) if key.full else None
+            if inner is not None and self.inner_len is not None:
+                inner = inner[: self.inner_len]
+            out.append((data, inner))
+        return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, BIG).flatmap(lambda n: st.tuples(st.integers(0, n - 1), st.just(n))))
+def test_proofs_through_stored_inner_nodes_are_the_same(case: tuple[int, int]) -> None:
+    index, size = case
+    reader = InnerMemoryTiles(BIG_TILES)
+    assert isinstance(reader, InnerTileReader)
+    assert inclusion_proof(reader, index, size) == inclusion_proof(BIG_TILES, index, size)
+    assert consistency_proof(reader, index + 1, size) == consistency_proof(BIG_TILES, index + 1, size)
+    assert tree_root(reader, size) == tree_root(BIG_TILES, size)
+
+
+def test_inner_nodes_of_the_wrong_length_raise_tile_error() -> None:
+    with pytest.raises(TileError) as info:
+        inclusion_proof(InnerMemoryTiles(BIG_TILES, inner_len=32 * 253), 1000, BIG)
+    assert info.value.code == "ledger.tile"
