@@ -1,7 +1,9 @@
 """Database engines for the log: SQLite (WAL, durable commits) by default, PostgreSQL (psycopg 3) by URL.
 
 The sequencer's exclusive lock is ``BEGIN IMMEDIATE`` on SQLite and a transaction-scoped advisory lock on
-PostgreSQL: both are released by commit or rollback, so a killed sequencer never leaves the log locked.
+PostgreSQL: both are released by commit or rollback, so a killed sequencer never leaves the log locked. Either
+can be tried without waiting (``TRY_IMMEDIATE`` and :func:`try_lock_sequencer`): a submitter that finds the
+lock free sequences its entries at once.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ POOL_SIZE = 4
 
 IMMEDIATE = "carbontrail_immediate"
 """Execution option: on SQLite, begin this connection's transaction with ``BEGIN IMMEDIATE``."""
+
+TRY_IMMEDIATE = "carbontrail_try_immediate"
+"""Execution option: on SQLite, try ``BEGIN IMMEDIATE`` without waiting; if another connection holds the write
+lock, begin a deferred transaction instead (:func:`try_lock_sequencer` then says the lock was not taken)."""
+
+BUSY_TIMEOUT_MS = 600_000
+"""How long a SQLite connection waits for a lock before failing (ten minutes: a batch is never that long)."""
+
+_LOCKED = "carbontrail_locked"
 
 
 def normalise_url(url: str) -> str:
@@ -55,7 +66,7 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     # WAL with synchronous=FULL syncs the WAL at every commit: a commit that returned survives a power cut.
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=600000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -76,8 +87,28 @@ def _fresh_in_child(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get(IMMEDIATE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(TRY_IMMEDIATE, False):
+        conn.info[_LOCKED] = _sqlite_try_immediate(conn.connection.dbapi_connection)
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE, False) else "BEGIN")
+
+
+def _sqlite_try_immediate(dbapi: Any) -> bool:
+    # Straight on the driver's connection: a refused BEGIN is an expected answer here, not an error for
+    # SQLAlchemy to handle. With no busy timeout SQLite answers SQLITE_BUSY at once if anyone holds the lock.
+    dbapi.execute("PRAGMA busy_timeout=0")
+    try:
+        dbapi.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        # The primary result code is the low byte of an extended one (SQLITE_BUSY_SNAPSHOT is 517).
+        if getattr(e, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        dbapi.execute("BEGIN")
+        return False
+    finally:
+        dbapi.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
 
 
 def make_engine(url: str) -> Engine:
@@ -114,3 +145,22 @@ def lock_sequencer(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK_ID})
     elif not conn.get_execution_options().get(IMMEDIATE, False):
         raise StorageError("the SQLite sequencer must run in a BEGIN IMMEDIATE transaction")
+
+
+def try_lock_sequencer(conn: Connection) -> bool:
+    """Take the sequencer's lock for the current transaction if it is free now; return whether it was taken.
+
+    On SQLite the connection must have been opened with the ``TRY_IMMEDIATE`` execution option (its
+    transaction then holds the write lock, or is a deferred one that must write nothing); on PostgreSQL it is
+    ``pg_try_advisory_xact_lock``.
+
+    Raises:
+        StorageError: a SQLite connection without the ``TRY_IMMEDIATE`` option.
+    """
+    if conn.dialect.name == "postgresql":
+        return bool(
+            conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK_ID}).scalar()
+        )
+    if not conn.get_execution_options().get(TRY_IMMEDIATE, False):
+        raise StorageError("trying the SQLite sequencer lock needs a TRY_IMMEDIATE connection")
+    return bool(conn.info.get(_LOCKED, False))

@@ -4,16 +4,19 @@ What is checked, against RFC 9162 section 2.1 (the tree hash), C2SP tlog-tiles (
 holds) and C2SP tlog-checkpoint / signed-note (what each checkpoint says and who signed it):
 
 1. the entries have the indices 0..size-1, with no gap, and each stored leaf hash is SHA-256(0x00 || entry);
-2. every full hash tile equals the tile recomputed from the entries, and no other full tile is stored;
-3. the tail rows hold exactly the hashes of the incomplete tile of each level (none for a full tile, none
-   past the tree), equal to the recomputed ones;
+2. every full hash tile, and its stored inner nodes (``ledger.tilebuild``), equal the ones recomputed from
+   the entries, and no other full tile is stored;
+3. the tail rows hold exactly the hashes of the incomplete tile of each level above 0 (none for a full tile,
+   none past the tree, none at level 0, whose incomplete tile is the entries' leaf hashes checked in 1),
+   equal to the recomputed ones;
 4. every checkpoint note opens with the log's key, names the log's origin, and states the stored size and
    root; that root is the one the entries give; no checkpoint is past the log, and the log's size has one.
 
 It streams: entries are read ``chunk`` rows at a time and folded into one compact range
-(:class:`ledger.compact.CompactRange`), which yields each tile-level hash once; only the tile being filled at
-each level is held, so memory is O(log n) plus one chunk, whatever the log's size. Nothing trusts the stored
-tiles while recomputing.
+(:class:`ledger.compact.CompactRange`), which yields every node hash once (the tile-level ones and the inner
+nodes between them); only the tile being filled at each level is held, so memory is O(log n) plus one chunk,
+whatever the log's size. Nothing trusts the stored tiles while recomputing, and the recomputation does not use
+the sequencer's tile writer (``ledger.tilebuild``), so a bug there cannot hide itself.
 """
 
 from __future__ import annotations
@@ -55,27 +58,42 @@ class _Tile:
     level: int
     index: int
     hashes: bytes
+    inner: bytes
 
 
 class _TileBuilder:
-    """Collects the tile-level hashes a compact range visits, one tile per level at a time."""
+    """Collects the node hashes a compact range visits into tiles, one tile per level at a time: the tile's
+    own hashes, and its inner nodes by height (as ``ledger.tilebuild`` lays them out)."""
 
     def __init__(self) -> None:
         self.filling: dict[int, bytearray] = {}
+        self.inner: dict[int, list[bytearray]] = {}
         self.complete: list[_Tile] = []
 
     def visit(self, node: NodeID, h: bytes) -> None:
-        place = tile_position(node)
-        if place is None:
+        level, rise = divmod(node.level, TILE_HEIGHT)
+        if rise:
+            # An inner node of a level-``level`` tile. Nodes of one height are visited left to right.
+            heights = self.inner.setdefault(level, [bytearray() for _ in range(TILE_HEIGHT)])
+            heights[rise] += h
+            if rise == TILE_HEIGHT - 1 and node.index & 1:
+                # The last inner node of the tile: it is complete (its own hashes were visited before).
+                index = node.index >> 1
+                buf = self.filling[level]
+                assert len(buf) == TILE_WIDTH * HASH_SIZE
+                inner = b"".join(bytes(heights[r]) for r in range(1, TILE_HEIGHT))
+                self.complete.append(_Tile(level, index, bytes(buf), inner))
+                buf.clear()
+                for r in range(TILE_HEIGHT):
+                    heights[r].clear()
             return
-        level, index, offset = place
+        place = tile_position(node)
+        assert place is not None
+        _, _, offset = place
         buf = self.filling.setdefault(level, bytearray())
         # Nodes of one level are visited left to right, so the offset is always the buffer's length.
         assert len(buf) == offset * HASH_SIZE
         buf += h
-        if offset == TILE_WIDTH - 1:
-            self.complete.append(_Tile(level, index, bytes(buf)))
-            buf.clear()
 
     def take_complete(self) -> list[_Tile]:
         done, self.complete = self.complete, []
@@ -144,20 +162,23 @@ def _check_full_tiles(conn: Connection, tiles: list[_Tile]) -> int:
         return 0
     keys = [(t.level, t.index) for t in tiles]
     stored = {
-        (row.level, row.idx): row.data
+        (row.level, row.idx): (row.data, row.inner_nodes)
         for row in conn.execute(
-            select(HashTile.level, HashTile.idx, HashTile.data).where(
+            select(HashTile.level, HashTile.idx, HashTile.data, HashTile.inner_nodes).where(
                 tuple_(HashTile.level, HashTile.idx).in_(keys)
             )
         )
     }
     for t in tiles:
         where = f"tile {t.level}/{t.index}"
-        data = stored.get((t.level, t.index))
-        if data is None:
+        found = stored.get((t.level, t.index))
+        if found is None:
             raise _fail("tile_missing", where, "the full tile is not stored")
+        data, inner = found
         if not _same(data, t.hashes):
             raise _fail("tile", where, "the stored tile is not the one the entries give")
+        if inner is None or not _same(inner, t.inner):
+            raise _fail("tile_inner", where, "the stored inner nodes are not the ones the entries give")
     return len(tiles)
 
 
@@ -180,15 +201,21 @@ def _check_tails(conn: Connection, size: int, filling: dict[int, bytearray]) -> 
     for level in conn.execute(select(TileTail.level).distinct().order_by(TileTail.level)).scalars():
         hashes = size >> (TILE_HEIGHT * level) if 0 <= level <= MAX_LEVEL else 0
         first = hashes - hashes % TILE_WIDTH
+        # Level 0 keeps no tail rows at all: its incomplete tile is the entries' leaf hashes.
+        end = hashes if level else first
         row = conn.execute(
             select(TileTail.node)
-            .where(TileTail.level == level, (TileTail.node < first) | (TileTail.node >= hashes))
+            .where(TileTail.level == level, (TileTail.node < first) | (TileTail.node >= end))
             .order_by(TileTail.node)
         ).first()
         if row is not None:
             where = f"tail {level}/{row.node}"
             if 0 <= row.node < first:
                 raise _fail("tail_full", where, "a tail row is kept for a tile that is full")
+            if level == 0 and row.node < hashes:
+                raise _fail(
+                    "tail_extra", where, "a tail row at level 0, whose incomplete tile is the entries"
+                )
             raise _fail("tail_extra", where, "a tail row is past the tree")
     checked = 0
     for level, buf in sorted(filling.items()):
@@ -197,13 +224,16 @@ def _check_tails(conn: Connection, size: int, filling: dict[int, bytearray]) -> 
             continue
         hashes = size >> (TILE_HEIGHT * level)
         first = hashes - width
-        rows = conn.execute(
-            select(TileTail.node, TileTail.hash)
-            .where(TileTail.level == level, TileTail.node >= first, TileTail.node < hashes)
-            .order_by(TileTail.node)
-        ).all()
-        stored = {r.node: r.hash for r in rows}
-        for offset in range(width):
+        stored: dict[int, bytes] = {}
+        if level:
+            # (Level 0's incomplete tile is the entries' own leaf hashes, each checked against its entry.)
+            rows = conn.execute(
+                select(TileTail.node, TileTail.hash)
+                .where(TileTail.level == level, TileTail.node >= first, TileTail.node < hashes)
+                .order_by(TileTail.node)
+            ).all()
+            stored = {r.node: r.hash for r in rows}
+        for offset in range(width if level else 0):
             node = first + offset
             where = f"tail {level}/{node}"
             h = stored.get(node)

@@ -3,9 +3,11 @@
 Layout (C2SP tlog-tiles, kept in the database):
 
 * ``log_entry``: every sequenced entry's exact bytes and leaf hash (unique: the same bytes keep one index).
-* ``hash_tile``: full hash tiles (256 hashes, 8,192 bytes), written once, when they complete.
-* ``tile_tail``: the hashes of the incomplete tile at each level, one row a hash, written once each; when the
-  tile completes they move into ``hash_tile``. Together the two tables write O(n) bytes for n entries.
+  The leaf hashes of the entries past the last full level-0 tile are that level's incomplete tile.
+* ``hash_tile``: full hash tiles (256 hashes, 8,192 bytes) and their 254 inner nodes (8,128 bytes; see
+  ``ledger.tilebuild``), written once, when the tile completes.
+* ``tile_tail``: the hashes of the incomplete tile at each level above 0, one row a hash, written once each;
+  when the tile completes they move into ``hash_tile``. Together the tables write O(n) bytes for n entries.
 * ``checkpoint``: every signed checkpoint (the log's note), by tree size; ``cosignature``: witness lines.
 * ``pending``: submissions waiting for the sequencer, and the outcome it recorded for each.
 * ``log_meta``: the origin and format version.
@@ -35,22 +37,30 @@ class LogEntry(Base):
     """A sequenced entry: its index, exact bytes and leaf hash."""
 
     __tablename__ = "log_entry"
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # On SQLite an INTEGER primary key is the rowid itself: one B-tree for the rows, not a second index.
+    idx: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     data: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
 
 
 class HashTile(Base):
-    """A full hash tile: level ``level`` stores node hashes at height 8 * level; 256 of them, concatenated."""
+    """A full hash tile: level ``level`` stores node hashes at height 8 * level; 256 of them, concatenated.
+
+    ``inner_nodes``: the 254 node hashes between them and the tile's own hash (``ledger.tilebuild``), so a
+    proof through the tile reads them instead of recomputing them.
+    """
 
     __tablename__ = "hash_tile"
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    inner_nodes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TileTail(Base):
-    """One stored hash of a not-yet-full tile: node ``node`` at height 8 * ``level``."""
+    """One stored hash of a not-yet-full tile above level 0: node ``node`` at height 8 * ``level``."""
 
     __tablename__ = "tile_tail"
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)

@@ -1,16 +1,18 @@
 """Reads of a stored log: entries, tiles, bundles, checkpoints and proofs, each in O(log n) tile reads.
 
 A partial tile or bundle of width W is the first W hashes or entries of any wider version of it, so every
-width of every tile is served from the one stored version: the full tile once it exists, else the tail rows.
+width of every tile is served from the one stored version: the full tile once it exists, else the entries'
+leaf hashes (level 0) or the tail rows (higher levels).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Row, func, insert, select
 
 from ledger import bundle, tileproof
 from ledger.errors import RangeError, StorageError, TileError
@@ -19,7 +21,9 @@ from ledger.storage.engine import IMMEDIATE, make_engine
 from ledger.storage.orm import Base, Checkpoint, Cosignature, HashTile, LogEntry, LogMeta, TileTail
 from ledger.tiles import TILE_WIDTH, TileKey
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""Version 2: level-0 tiles are never kept partial (the entries' leaf hashes are that tile), and full tiles
+carry their inner nodes."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,10 @@ class StoredCheckpoint:
 
 
 class ConnectionTileReader:
-    """A ``ledger.tiles.TileReader`` over one database connection (so it sees its transaction's writes)."""
+    """A ``ledger.tiles.TileReader`` over one database connection (so it sees its transaction's writes).
+
+    It is also a ``ledger.tileproof.InnerTileReader``: full tiles come with their stored inner nodes.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -52,6 +59,17 @@ class ConnectionTileReader:
         Raises:
             TileError: a tile the tree should have is missing or short.
         """
+        return [data for data, _ in self._read(keys, with_inner=False)]
+
+    def read_tiles_inner(self, keys: Sequence[TileKey]) -> list[tuple[bytes, bytes | None]]:
+        """Return each tile as :meth:`read_tiles` does, with a full tile's inner nodes (None for a partial).
+
+        Raises:
+            TileError: a tile the tree should have is missing or short.
+        """
+        return self._read(keys, with_inner=True)
+
+    def _read(self, keys: Sequence[TileKey], *, with_inner: bool) -> list[tuple[bytes, bytes | None]]:
         if not keys:
             return []
         wanted = sorted({(k.level, k.index) for k in keys})
@@ -61,53 +79,93 @@ class ConnectionTileReader:
         # running it does, and a proof runs one such query per request.
         p = self._placeholder
         where = " OR ".join([f"(level = {p} AND idx = {p})"] * len(wanted))
+        columns = "level, idx, data, inner_nodes" if with_inner else "level, idx, data, NULL"
         full = {
-            (level, index): bytes(data)
-            for level, index, data in self.conn.exec_driver_sql(
-                f"SELECT level, idx, data FROM {HashTile.__tablename__} WHERE {where}",  # noqa: S608 (no input)
+            (level, index): (bytes(data), None if inner is None else bytes(inner))
+            for level, index, data, inner in self.conn.exec_driver_sql(
+                f"SELECT {columns} FROM {HashTile.__tablename__} WHERE {where}",  # noqa: S608 (no input)
                 tuple(v for pair in wanted for v in pair),
             ).all()
         }
         tails = self._tails([k for k in keys if (k.level, k.index) not in full])
-        out: list[bytes] = []
+        out: list[tuple[bytes, bytes | None]] = []
         for key in keys:
-            data = full.get((key.level, key.index))
-            if data is None:
-                data = tails[(key.level, key.index)]
+            found = full.get((key.level, key.index))
+            data, inner = (tails[(key.level, key.index)], None) if found is None else found
             need = key.width * HASH_SIZE
             if len(data) < need:
                 raise TileError(
                     f"tile level {key.level} index {key.index}: {len(data) // HASH_SIZE} hashes stored, "
                     f"{key.width} needed"
                 )
-            out.append(data[:need])
+            out.append((data[:need], inner if key.full else None))
         return out
 
     def _tails(self, keys: Sequence[TileKey]) -> dict[tuple[int, int], bytes]:
-        """Read the tail rows of every tile in ``keys`` (up to its widest width asked) in one query."""
+        """Read the hashes of every incomplete tile in ``keys`` (up to its widest width asked), in at most
+        two queries: level 0 from the entries' leaf hashes, higher levels from the tail rows."""
         widths: dict[tuple[int, int], int] = {}
         for key in keys:
             widths[(key.level, key.index)] = max(key.width, widths.get((key.level, key.index), 0))
         if not widths:
             return {}
         p = self._placeholder
-        where = " OR ".join([f"(level = {p} AND node >= {p} AND node < {p})"] * len(widths))
-        params: list[int] = []
-        for (level, index), width in sorted(widths.items()):
-            params += (level, index * TILE_WIDTH, index * TILE_WIDTH + width)
-        rows: dict[tuple[int, int], list[tuple[int, bytes]]] = {k: [] for k in widths}
-        for level, node, h in self.conn.exec_driver_sql(
-            f"SELECT level, node, hash FROM {TileTail.__tablename__} WHERE {where} ORDER BY level, node",  # noqa: S608
-            tuple(params),
-        ).all():
-            rows[(level, node // TILE_WIDTH)].append((node, bytes(h)))
         out: dict[tuple[int, int], bytes] = {}
-        for (level, index), found in rows.items():
-            for expected, (node, _) in enumerate(found, start=index * TILE_WIDTH):
-                if node != expected:
-                    raise StorageError(f"tile tail at level {level} has a gap at node {expected}")
-            out[(level, index)] = b"".join(h for _, h in found)
+        leaves = sorted((index, width) for (level, index), width in widths.items() if level == 0)
+        if leaves:
+            where = " OR ".join([f"(idx >= {p} AND idx < {p})"] * len(leaves))
+            params = tuple(
+                v for index, width in leaves for v in (index * TILE_WIDTH, index * TILE_WIDTH + width)
+            )
+            found = self.conn.exec_driver_sql(
+                f"SELECT 0, idx, leaf_hash FROM {LogEntry.__tablename__} WHERE {where} ORDER BY idx",  # noqa: S608
+                params,
+            ).all()
+            _split_runs(found, [(0, index, width) for index, width in leaves], out, "entries")
+        upper = sorted((level, index, width) for (level, index), width in widths.items() if level > 0)
+        if upper:
+            where = " OR ".join([f"(level = {p} AND node >= {p} AND node < {p})"] * len(upper))
+            params = tuple(
+                v
+                for level, index, width in upper
+                for v in (level, index * TILE_WIDTH, index * TILE_WIDTH + width)
+            )
+            found = self.conn.exec_driver_sql(
+                f"SELECT level, node, hash FROM {TileTail.__tablename__} WHERE {where} ORDER BY level, node",  # noqa: S608
+                params,
+            ).all()
+            _split_runs(found, upper, out, "tile tail")
         return out
+
+
+def _split_runs(
+    rows: Sequence[Row[int, int, bytes]],
+    tiles: Sequence[tuple[int, int, int]],
+    out: dict[tuple[int, int], bytes],
+    what: str,
+) -> None:
+    """Cut ``rows`` (level, node, hash), ordered by level and node, into the hashes of each of ``tiles``
+    (level, index, width; in the same order).
+
+    The nodes of one level are unique (a primary key), so a tile's run of k rows has no gap exactly when it
+    runs from the tile's first node to the k-th; a tree shorter than asked gives a short run (which the caller
+    reports as a missing tile), a hole inside it is an inconsistent store.
+
+    Raises:
+        StorageError: a tile's run of rows has a gap.
+    """
+    keys = [(level, node) for level, node, _ in rows]
+    at = 0
+    for level, index, width in tiles:
+        first = index * TILE_WIDTH
+        stop = bisect_left(keys, (level, first + width), lo=at)
+        run = rows[at:stop]
+        if run and (run[0][1] != first or run[-1][1] != first + len(run) - 1):
+            present = {node for _, node, _ in run}
+            missing = next(n for n in range(first, first + width) if n not in present)
+            raise StorageError(f"the {what} at level {level} have a gap at {missing}")
+        out[(level, index)] = b"".join([h for _, _, h in run])
+        at = stop
 
 
 class LogStore:
@@ -359,10 +417,7 @@ class LogStore:
             return EMPTY_ROOT if size == 0 else tileproof.tree_root(ConnectionTileReader(conn), size)
 
 
-_SIZE_QUERY = select(func.max(LogEntry.idx))
-
-
 def size_of(conn: Connection) -> int:
     """The log's size as seen by this connection's transaction."""
-    top = conn.execute(_SIZE_QUERY).scalar()
+    top = conn.exec_driver_sql(f"SELECT max(idx) FROM {LogEntry.__tablename__}").scalar()  # noqa: S608
     return 0 if top is None else int(top) + 1

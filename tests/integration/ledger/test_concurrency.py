@@ -134,10 +134,10 @@ def test_collect_survives_a_commit_between_its_read_and_its_delete(sqlite_db: st
     # On SQLite (WAL), a transaction that read and then writes cannot take the write lock if another
     # connection committed since its read: it fails at once with "database is locked", whatever the busy
     # timeout. Commit a write from another engine exactly between the submitter's read of its outcomes and
-    # its delete of them.
+    # its delete of them. (The pending path: a direct append, with the lock free, has no outcomes to collect.)
     skey, _ = keys.generate_log_key(workers.ORIGIN)
     LogStore.create(sqlite_db, workers.ORIGIN)
-    store, seq = workers.open_log(sqlite_db, skey)
+    store, seq = workers.open_log(sqlite_db, skey, direct=False)
     other = make_engine(sqlite_db)
     interleaved: list[str] = []
 

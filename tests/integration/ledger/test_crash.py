@@ -1,11 +1,13 @@
 """SIGKILL in the middle of appending (SQLite and PostgreSQL): no acknowledged entry is lost, fsck passes.
 
 A child process appends large batches and reports, over a pipe, every index its ``Sequencer.append`` returned;
-the test kills it with SIGKILL at random moments, and on purpose inside the sequencer's transaction (blocked
-in the admission function, before anything is written, or in the checkpoint signer, after the batch's entries
-and tiles are written and before the commit). After each kill: every acknowledged index holds its exact bytes,
-fsck passes, nothing of an uncommitted batch is visible, and a new sequencer appends (sequencing the rows the
-dead process had submitted, which is allowed).
+the test kills it with SIGKILL at random moments (on the group-commit path, whose pending rows show where the
+kill landed), and on purpose inside the sequencer's transaction (blocked in the admission function, before
+anything is written, or in the checkpoint signer, after the batch's entries and tiles are written and before
+the commit), on both paths: the direct one (the submitter's own transaction) and the pending rows. After each
+kill: every acknowledged index holds its exact bytes, fsck passes, nothing of an uncommitted batch is visible,
+and a new sequencer appends (sequencing the rows the dead process had submitted, which is allowed; the
+entries of a killed direct batch were never submitted durably, nor acknowledged, and are gone).
 """
 
 from __future__ import annotations
@@ -137,7 +139,9 @@ def test_sigkill_at_random_moments(log: Log) -> None:
     while runs < KILLS or (inside_append < INSIDE and runs < MAX_KILLS):
         tag = f"k{runs}"
         _, uncollected_before = pending_state(log.store)
-        child, pipe = spawn(workers.append_until_killed, log.url, log.skey, tag, rng.randrange(1 << 30))
+        child, pipe = spawn(
+            workers.append_until_killed, log.url, log.skey, tag, rng.randrange(1 << 30), False
+        )
         try:
             assert receive(pipe, child, 60) == "ready"
             acked: dict[int, int] = {}
@@ -156,8 +160,9 @@ def test_sigkill_at_random_moments(log: Log) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("where", ["admission", "sign"])
-def test_sigkill_inside_the_sequencer_transaction(log: Log, where: str) -> None:
-    child, pipe = spawn(workers.append_then_block, log.url, log.skey, "b", 300, 500, where)
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "pending"])
+def test_sigkill_inside_the_sequencer_transaction(log: Log, where: str, direct: bool) -> None:
+    child, pipe = spawn(workers.append_then_block, log.url, log.skey, "b", 300, 500, where, direct)
     try:
         first, indices = receive(pipe, child, 60)
         blocked = receive(pipe, child, 60)
@@ -171,8 +176,13 @@ def test_sigkill_inside_the_sequencer_transaction(log: Log, where: str) -> None:
     # Nothing of the killed transaction is visible: no entry, tile or checkpoint past 300.
     assert log.store.size() == 300
     assert log.store.checkpoint_sizes()[-1] == 300
-    assert pending_state(log.store) == (500, 0)
+    assert pending_state(log.store) == ((0, 0) if direct else (500, 0))
     check_after_kill(log, "b", dict(enumerate(indices)))
+    if direct:
+        # The killed direct batch left nothing: the next append is entry 300.
+        assert log.store.size() == 301
+        assert log.store.entry(300) == b"after b"
+        return
     # The dead child's 500 submitted entries were sequenced by the next batch, at 300..799, in their order.
     assert list(log.store.iter_entries(300, 800)) == [workers.entry_bytes("b", k) for k in range(300, 800)]
     assert 800 not in log.store.checkpoint_sizes()

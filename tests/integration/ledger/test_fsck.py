@@ -71,7 +71,8 @@ class LogCopy:
 
 def _build(url: str) -> tuple[str, str]:
     skey, vkey = keys.generate_log_key(workers.ORIGIN)
-    LogStore.create(url, workers.ORIGIN)
+    # Close every connection to the clean log: PostgreSQL copies a template database only when nobody uses it.
+    LogStore.create(url, workers.ORIGIN).engine.dispose()
     store, seq = workers.open_log(url, skey)
     k = 0
     for n in BATCHES:
@@ -148,7 +149,8 @@ def flip(data: bytes, at: int = 0) -> bytes:
 
 def test_clean_log_passes(log_copy: LogCopy) -> None:
     report = fsck(log_copy.store, [log_copy.verifier])
-    # Tiles: 0/0, 0/1, 0/2 full; 0/3 (100 hashes) and 1/0 (3 hashes) partial.
+    # Tiles: 0/0, 0/1, 0/2 full (with their inner nodes); 0/3 (100 hashes, the entries') and 1/0 (3 hashes,
+    # tail rows) partial.
     assert report == FsckReport(entries=SIZE, tiles=5, checkpoints=len(BATCHES))
 
 
@@ -231,7 +233,7 @@ def delete_tile(log: LogCopy) -> None:
 
 
 def add_partial_tile_as_full(log: LogCopy) -> None:
-    log.sql(insert(HashTile).values(level=0, idx=3, data=b"\x00" * 8192))
+    log.sql(insert(HashTile).values(level=0, idx=3, data=b"\x00" * 8192, inner_nodes=b"\x00" * 8128))
 
 
 def _tail(level: int, node: int) -> Select[bytes]:
@@ -250,7 +252,26 @@ def flip_tail(level: int, node: int) -> Corruption:
 
 
 def delete_tail(log: LogCopy) -> None:
-    log.sql(delete(TileTail).where(TileTail.level == 0, TileTail.node == 800))
+    log.sql(delete(TileTail).where(TileTail.level == 1, TileTail.node == 1))
+
+
+def _inner(level: int, idx: int) -> Select[bytes]:
+    return select(HashTile.inner_nodes).where(HashTile.level == level, HashTile.idx == idx)
+
+
+def flip_inner(at: int) -> Corruption:
+    def corrupt(log: LogCopy) -> None:
+        inner = log.read(_inner(0, 1))
+        log.sql(
+            update(HashTile).where(HashTile.level == 0, HashTile.idx == 1).values(inner_nodes=flip(inner, at))
+        )
+
+    return corrupt
+
+
+def truncate_inner(log: LogCopy) -> None:
+    inner = log.read(_inner(0, 2))
+    log.sql(update(HashTile).where(HashTile.level == 0, HashTile.idx == 2).values(inner_nodes=inner[:-32]))
 
 
 def add_tail(level: int, node: int) -> Corruption:
@@ -342,11 +363,16 @@ CASES: list[tuple[str, Corruption, str, str]] = [
     ("truncated-tile", truncate_tile, "tile", "tile 0/2"),
     ("deleted-tile", delete_tile, "tile_missing", "tile 0/2"),
     ("partial-tile-stored-as-full", add_partial_tile_as_full, "tile_extra", "tile 0/3"),
-    ("flipped-tail-hash", flip_tail(0, 800), "tail", "tail 0/800"),
+    ("flipped-inner-node-height-1", flip_inner(0), "tile_inner", "tile 0/1"),
+    ("flipped-inner-node-height-7", flip_inner(253 * 32 + 5), "tile_inner", "tile 0/1"),
+    ("truncated-inner-nodes", truncate_inner, "tile_inner", "tile 0/2"),
     ("flipped-level-1-tail-hash", flip_tail(1, 2), "tail", "tail 1/2"),
-    ("deleted-tail-hash", delete_tail, "tail", "tail 0/800"),
+    ("flipped-first-level-1-tail-hash", flip_tail(1, 0), "tail", "tail 1/0"),
+    ("deleted-tail-hash", delete_tail, "tail", "tail 1/1"),
     ("tail-row-for-full-tile", add_tail(0, 10), "tail_full", "tail 0/10"),
+    ("level-0-tail-row-in-the-incomplete-tile", add_tail(0, 800), "tail_extra", "tail 0/800"),
     ("tail-row-past-the-tree", add_tail(0, SIZE), "tail_extra", f"tail 0/{SIZE}"),
+    ("level-1-tail-row-past-the-tree", add_tail(1, 3), "tail_extra", "tail 1/3"),
     ("tail-row-at-empty-level", add_tail(2, 0), "tail_extra", "tail 2/0"),
     ("flipped-checkpoint-root", flip_checkpoint_root, "checkpoint_note", "checkpoint 388"),
     ("re-signed-wrong-root", resign_wrong_root, "checkpoint_root", "checkpoint 388"),

@@ -131,3 +131,54 @@ def test_attachments_reach_admission_and_the_accept_hook_in_one_transaction(db_u
             (0, "first"),
             (2, "fine"),
         ]
+
+
+def test_direct_append_sequences_what_is_pending_first(db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from ledger.storage.orm import Pending
+
+    store, seq, _ = make_log(db_url)
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(Pending),
+            [
+                {"data": d, "attachment": None, "leaf_hash": leaf_hash(d), "submitted": now, "done": False}
+                for d in (b"left pending 1", b"mine", b"left pending 2")
+            ],
+        )
+    results = seq.append([b"mine", b"new"])
+    assert [(r.index, r.duplicate) for r in results] == [(1, True), (3, False)]
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(Pending.done, Pending.idx).order_by(Pending.id)).all()
+    assert [tuple(r) for r in rows] == [(True, 0), (True, 1), (True, 2)]
+    assert list(store.iter_entries()) == [b"left pending 1", b"mine", b"left pending 2", b"new"]
+
+
+def test_a_held_lock_sends_the_append_through_the_pending_rows(db_url: str) -> None:
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from ledger.storage.engine import IMMEDIATE, lock_sequencer
+
+    store, seq, _ = make_log(db_url)
+    seq.append([b"first"])
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    results: list[int | None] = []
+    with store.engine.connect().execution_options(**{IMMEDIATE: True}) as holder, holder.begin():
+        lock_sequencer(holder)
+        worker = threading.Thread(target=lambda: results.extend(r.index for r in seq.append([b"second"])))
+        worker.start()
+        time.sleep(0.5)
+        # It waits for the lock: on SQLite to insert its pending row, on PostgreSQL to sequence it.
+        assert worker.is_alive()
+    worker.join(30)
+    assert results == [1]
+    assert any(s.startswith("INSERT INTO pending") for s in statements)
+    assert store.size() == 2

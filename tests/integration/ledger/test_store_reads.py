@@ -1,4 +1,5 @@
-"""Tile reads of the stored log: O(log n) index lookups, one query for full tiles and one for tails."""
+"""Tile reads of the stored log: O(log n) index lookups, one query for full tiles and one for tails; the
+incomplete level-0 tile read from the entries, full tiles with their stored inner nodes."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from sqlalchemy import event
 
 from ledger import checkpoint as cp
 from ledger import keys, verify
-from ledger.errors import StorageError
+from ledger.errors import RootMismatchError, StorageError
 from ledger.hashing import leaf_hash
 from ledger.storage.sequencer import Sequencer
 from ledger.storage.store import ConnectionTileReader, LogStore
+from ledger.tilebuild import inner_nodes, inner_slot
 from ledger.tiles import TileKey
 
 ORIGIN = "example.test/reads"
@@ -85,7 +87,51 @@ def test_tiles_match_between_full_and_tail_reads(db_url: str) -> None:
 def test_gap_in_tail_rows_is_refused(sqlite_db: str) -> None:
     store, _ = _log(sqlite_db)
     with store.engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM tile_tail WHERE level = 0 AND node = ?", (256 * 3 + 5,))
+        conn.exec_driver_sql("DELETE FROM tile_tail WHERE level = 1 AND node = 1")
+    with pytest.raises(StorageError) as info:
+        store.read_tile(1, 0, 3)
+    assert info.value.code == StorageError.code
+
+
+def test_gap_in_the_entries_of_the_partial_level_0_tile_is_refused(sqlite_db: str) -> None:
+    # The incomplete level-0 tile is the leaf hashes of the entries past the last full tile.
+    store, _ = _log(sqlite_db)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM log_entry WHERE idx = ?", (256 * 3 + 5,))
     with pytest.raises(StorageError) as info:
         store.read_tile(0, 3, 70)
     assert info.value.code == StorageError.code
+
+
+def test_no_level_0_tail_rows_and_full_tiles_carry_their_inner_nodes(db_url: str) -> None:
+    store, _ = _log(db_url)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM tile_tail WHERE level = 0").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM tile_tail WHERE level = 1").scalar() == 3
+        rows = conn.exec_driver_sql("SELECT level, idx, data, inner_nodes FROM hash_tile ORDER BY idx").all()
+    assert [(level, idx) for level, idx, _, _ in rows] == [(0, 0), (0, 1), (0, 2)]
+    for _, _, data, inner in rows:
+        assert bytes(inner) == inner_nodes(bytes(data))
+
+
+def test_a_proof_through_full_tiles_reads_their_inner_nodes(sqlite_db: str) -> None:
+    # Damage one stored inner node: the proof that reads it changes (and so fails to verify), which shows the
+    # proof read it instead of recomputing it.
+    store, entries = _log(sqlite_db)
+    root = store.root(SIZE)
+    index = 300  # in full tile 0/1; its proof takes the node at height 1 over leaves 302..303 (inner slot 23)
+    proof = store.inclusion_proof(index, SIZE)
+    verify.verify_inclusion(leaf_hash(entries[index]), index, SIZE, proof, root)
+    with store.engine.begin() as conn:
+        inner = conn.exec_driver_sql(
+            "SELECT inner_nodes FROM hash_tile WHERE level = 0 AND idx = 1"
+        ).scalar_one()
+        assert isinstance(inner, bytes)
+        slot = inner_slot(1, (302 - 256) // 2)
+        bad = inner[: slot * 32] + bytes(32) + inner[(slot + 1) * 32 :]
+        conn.exec_driver_sql("UPDATE hash_tile SET inner_nodes = ? WHERE level = 0 AND idx = 1", (bad,))
+    assert store.inclusion_proof(index, SIZE)[1] == bytes(32)
+    with pytest.raises(RootMismatchError):
+        verify.verify_inclusion(
+            leaf_hash(entries[index]), index, SIZE, store.inclusion_proof(index, SIZE), root
+        )

@@ -27,15 +27,17 @@ def entry_bytes(tag: str, k: int) -> bytes:
     return f"{tag}/{k}:".encode() + bytes([k % 251]) * (k % 97)
 
 
-def open_log(url: str, skey: str, admission: Admission = admit_all) -> tuple[LogStore, Sequencer]:
-    """Open the log at ``url`` with a sequencer that signs with ``skey``."""
+def open_log(
+    url: str, skey: str, admission: Admission = admit_all, *, direct: bool = True
+) -> tuple[LogStore, Sequencer]:
+    """Open the log at ``url`` with a sequencer that signs with ``skey`` (``direct``: see ``Sequencer``)."""
     signer = keys.load_signer(skey)
     store = LogStore.open(url)
 
     def sign(size: int, root: bytes) -> bytes:
         return cp.sign_checkpoint(cp.Checkpoint(ORIGIN, size, root), [signer]).to_bytes()
 
-    return store, Sequencer(store, sign, admission)
+    return store, Sequencer(store, sign, admission, direct=direct)
 
 
 def append_concurrently(
@@ -60,9 +62,9 @@ def append_concurrently(
     store.engine.dispose()
 
 
-def append_until_killed(url: str, skey: str, tag: str, seed: int, pipe: Connection) -> None:
+def append_until_killed(url: str, skey: str, tag: str, seed: int, direct: bool, pipe: Connection) -> None:
     """Append large batches for ever, sending ``(first k, indices)`` after each append returns."""
-    _store, seq = open_log(url, skey)
+    _store, seq = open_log(url, skey, direct=direct)
     rng = random.Random(seed)
     pipe.send("ready")
     k = 0
@@ -83,12 +85,13 @@ def _blocking_admission(pipe: Connection) -> Admission:
 
 
 def append_then_block(
-    url: str, skey: str, tag: str, first: int, then: int, where: str, pipe: Connection
+    url: str, skey: str, tag: str, first: int, then: int, where: str, direct: bool, pipe: Connection
 ) -> None:
     """Append ``first`` entries (acknowledged), then ``then`` more whose batch blocks inside the sequencer's
     transaction: in the admission function (``where="admission"``, before anything is written) or in the
-    checkpoint signer (``where="sign"``, after the batch's entries and tiles are written, before commit)."""
-    _store, seq = open_log(url, skey)
+    checkpoint signer (``where="sign"``, after the batch's entries and tiles are written, before commit).
+    ``direct``: the sequencer's path (its own transaction when the lock is free, or the pending rows)."""
+    _store, seq = open_log(url, skey, direct=direct)
     results = seq.append([entry_bytes(tag, k) for k in range(first)])
     pipe.send((0, [r.index for r in results]))
     if where == "admission":
