@@ -206,3 +206,39 @@ class IssuerError(ProofError):
     did:key of the key that signed it."""
 
     code = "passport.issuer"
+
+
+class PactError(RuleError):
+    """A WBCSD PACT ProductFootprint that cannot be imported faithfully, or an attestation that a PACT version
+    cannot represent on export (docs/pact.md, "Refusals").
+
+    Rules: ``version`` (a specVersion or target version carbontrail does not map), ``schema`` (not the
+    ProductFootprint shape: a missing, mistyped or out-of-enum field, or a bad export record value),
+    ``unrepresentable`` (a value one side cannot hold: a per-piece footprint in v2.3, a non-canonical
+    decimal, a product id carbontrail cannot read, a document that would not survive the round trip),
+    ``required`` (the target version requires a field the attestation does not state), ``inconsistent``
+    (values that contradict
+    each other: PACT totals that are not the sum of their parts, an extension contradicting the footprint),
+    ``extension`` (carbontrail's own extension malformed or misplaced). ``attestation_code`` names the
+    attestation rule behind an ``inconsistent`` or ``unrepresentable`` refusal, when there is one.
+    """
+
+    code = "passport.pact"
+    family = "pact"
+    rules = frozenset({"version", "schema", "unrepresentable", "required", "inconsistent", "extension"})
+
+    def __init__(self, rule: str, message: str, *, attestation_code: str | None = None) -> None:
+        super().__init__(rule, message)
+        self.attestation_code = attestation_code
+
+
+class BatteryPassportError(RuleError):
+    """An attestation that cannot be shown in the EU battery-passport carbon-footprint shape
+    (docs/pact.md, "EU battery passport"): ``unit`` (not per kWh and no lifetime energy to convert by),
+    ``stages`` (no stage breakdown, or a use stage the regulation leaves out), ``inexact`` (a division that
+    is not exact and no rounding places given), ``number`` (a value a JSON number cannot hold exactly),
+    ``field`` (a bad argument)."""
+
+    code = "passport.battery_passport"
+    family = "batterypass"
+    rules = frozenset({"unit", "stages", "inexact", "number", "field"})
