@@ -42,3 +42,46 @@ class Document(Base):
         Index("document_subject", "subject", "log_index"),
         Index("document_digest", "digest"),
     )
+
+
+class AttestationRow(Base):
+    """A logged footprint attestation and its status (None while it is neither superseded nor revoked)."""
+
+    __tablename__ = "attestation"
+    digest: Mapped[str] = mapped_column(String(71), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    product: Mapped[str] = mapped_column(Text)
+    org: Mapped[str] = mapped_column(String(18))
+    period_start: Mapped[str] = mapped_column(String(40))
+    period_end: Mapped[str] = mapped_column(String(40))
+    supersedes: Mapped[str | None] = mapped_column(String(71))
+    superseded_at: Mapped[int | None] = mapped_column(BigInteger)
+    superseded_by: Mapped[str | None] = mapped_column(String(71))
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_by: Mapped[str | None] = mapped_column(String(71))
+
+    __table_args__ = (Index("attestation_product", "product", "log_index"),)
+
+
+class EndorsementRow(Base):
+    """A logged endorsement of the attestation ``endorses`` by the certification body ``org``."""
+
+    __tablename__ = "endorsement"
+    digest: Mapped[str] = mapped_column(String(71), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    endorses: Mapped[str] = mapped_column(String(71))
+    org: Mapped[str] = mapped_column(String(18))
+
+    __table_args__ = (Index("endorsement_endorses", "endorses", "log_index"),)
+
+
+class PublicationRow(Base):
+    """One version of a factor dataset or benchmark (``name`` is the dataset id or the category)."""
+
+    __tablename__ = "publication"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), primary_key=True)
+    version: Mapped[str] = mapped_column(String(256), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(71))
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    org: Mapped[str] = mapped_column(String(18))

@@ -1,18 +1,33 @@
-"""The submission pipeline every kind of document goes through.
+"""The submission pipeline every kind of document goes through (DESIGN.md, "Sequencing"; docs/
+attestations-api.md).
 
 1. ``prepare`` each document (outside any lock): parse its exact bytes, verify its proof, classify it, make
    its leaf record. A document that fails gets its error; the others go on (all or nothing per document).
 2. Append the records through the sequencer, each with the credential's JCS bytes as its attachment.
 3. Inside the sequencer's locked transaction, the admission function judges each new document at the exact
-   index it would take, against the registry state as of that index (including registry entries earlier in
-   the same batch), and the accept hook stores the accepted credentials and their index rows in the same
-   transaction as their log entries.
+   index it would take (``api.authority.judge``), against the registry state as of that index and the
+   document tables as of that index (``api.documentindex``), both including the documents earlier in the same
+   batch; the accept hook stores the accepted credentials, their index rows and what they change (a
+   supersession, a revocation, an endorsement, a published version) in the same transaction as their log
+   entries.
 4. Each document's answer is its log index (the first one for a resubmission), or the refusal's code.
 
 Every process that sequences this log must judge alike, since a batch takes every pending row, its own and
 anybody else's: the pipeline's admission is the installation's one admission, which ``logservice.append``
 (``carbontrail log append``) uses too. A raw entry (one pending without a document, as ``log append`` makes
 it) is accepted as it is and stores nothing; only whoever holds the database can make one.
+
+**Each proof is verified once, by the submitter.** The admission does not verify a document's proof again: it
+classifies the attachment (``api.documents.classify``: the exact bytes parsed, every shape rule checked, the
+signer's key taken from the proof's did:key verification method and checked to be the key the issuer names)
+and judges that signer's authority. A document this process submitted is not even parsed again: the model its
+``prepare`` built is kept, by record, for its batch. The trust assumption, written down: pending rows and
+their attachments are only written by this code (``Pipeline.submit``, through ``Sequencer.append``) after
+``prepare`` verified the document; whoever can write the database can also rewrite the log's entries, the
+stored credentials and the registry, so a check against them here would defend nothing (a log's integrity
+against its own operator is what witnesses and auditors check, replaying the log with every proof). For the
+same reason the registry cache replays stored registry entries without verifying their proofs again
+(``api.documents.registry_operation``); ``carbontrail log fsck`` and an audit replay verify everything.
 
 The registry state is cached per process and brought up to date from the ``document`` table at the start of
 every batch, so several processes submitting at once all judge against the state the log really has.
@@ -26,10 +41,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
 
-from api.documents import KIND_REGISTRY, Prepared, WrongKindError, is_leaf_record, judge, prepare
-from api.errors import error_code
+from api.authority import judge, wants
+from api.documentindex import BatchIndex, Effect, store_effects
+from api.documents import (
+    KIND_ATTESTATION,
+    KIND_REGISTRY,
+    Prepared,
+    WrongKindError,
+    classify,
+    is_leaf_record,
+    prepare,
+    registry_operation,
+    with_subject,
+)
+from api.errors import ApiError, error_code
 from api.logservice import Log
-from api.orm import Credential, Document
+from api.orm import AttestationRow, Credential, Document
 from api.witnessing import cosign_latest
 from identifiers.errors import IdentifierError, RegistryError
 from identifiers.registry import RegistryState
@@ -37,7 +64,10 @@ from ledger.storage.sequencer import Accept, Accepted, AppendResult, Candidate, 
 from ledger.storage.store import size_of
 from passport.document import SignedDocument
 from passport.errors import PassportError
-from passport.registry import parse_registry_entry
+from passport.revocation import Revocation
+
+_JUDGED = (RegistryError, PassportError, IdentifierError, ApiError)
+"""What a document's admission may refuse it with (each carries a stable ``code``)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +102,7 @@ class RegistryCache:
         With ``or_later``, a state the cache already holds for a larger size (committed, so no less true) is
         returned as it is: a reader that read the log's size just before a batch advanced the cache must not
         make the cache start again from genesis (a whole replay, while the sequencer waits for this lock).
+        Stored entries were verified before they were logged and are not verified again (module docstring).
         """
         with self._lock:
             if or_later and size <= self._through:
@@ -91,7 +122,7 @@ class RegistryCache:
                 ).all()
                 state = self._state
                 for index, body in rows:
-                    operation, signer = parse_registry_entry(SignedDocument.from_bytes(body))
+                    operation, signer = registry_operation(SignedDocument.from_bytes(body))
                     state = state.apply(operation, signer, index)
                 self._state, self._through = state, size
             return self._state
@@ -102,6 +133,13 @@ def open_pipeline(log: Log) -> Pipeline:
     return Pipeline(log, RegistryCache(log.registrar_genesis))
 
 
+def _refused(e: Exception, digest: str | None = None, kind: str | None = None) -> Submitted:
+    code = error_code(e) or getattr(e, "code", None)
+    if not isinstance(code, str):
+        raise e
+    return Submitted(None, digest, kind, code=code, message=" ".join(str(e).split()))
+
+
 class Pipeline:
     """Submits signed documents to one log, judging authority at each document's exact index."""
 
@@ -109,9 +147,11 @@ class Pipeline:
         self.log = log
         self.registry = registry
         self._sequencer = log.sequencer(self.admit, self.store_accepted)
-        # What admit() prepared, by log record, for store_accepted() in the same batch: the sequencer's
+        # What admit() judged, by log record, for store_accepted() in the same batch: the sequencer's
         # database lock runs one batch at a time, so the two calls of a batch never interleave with another's.
-        self._batch: dict[bytes, Prepared] = {}
+        self._batch: dict[bytes, tuple[Prepared, tuple[Effect, ...]]] = {}
+        # Documents this process verified, by record, until their batch has judged them (module docstring).
+        self._verified: dict[bytes, Prepared] = {}
 
     def registry_state(self) -> RegistryState:
         """The registry as of the log's current size (or of a batch committed since it was read)."""
@@ -132,17 +172,21 @@ class Pipeline:
                 if kinds is not None and prepared.kind not in kinds:
                     raise WrongKindError(f"a {prepared.kind} document; this takes {', '.join(sorted(kinds))}")
                 ready.append((i, prepared))
-            except (PassportError, IdentifierError) as e:
-                outcomes[i] = Submitted(None, None, None, code=error_code(e) or e.code, message=str(e))
             except Exception as e:
-                code = error_code(e)
-                if code is None:
-                    raise
-                outcomes[i] = Submitted(None, None, None, code=code, message=str(e))
+                outcomes[i] = _refused(e)
+        ready = self._resolve(ready, outcomes)
         if ready:
-            results = self._sequencer.append(
-                [p.record for _, p in ready], [p.document.canonical for _, p in ready]
-            )
+            for _, p in ready:
+                assert p.record is not None
+                self._verified[p.record] = p
+            try:
+                results = self._sequencer.append(
+                    [p.record for _, p in ready if p.record is not None],
+                    [p.document.canonical for _, p in ready],
+                )
+            finally:
+                for _, p in ready:
+                    self._verified.pop(p.record or b"", None)
             for (i, p), r in zip(ready, results, strict=True):
                 if r.index is None:
                     outcomes[i] = Submitted(
@@ -153,6 +197,43 @@ class Pipeline:
             cosign_latest(self.log)
         return [o for o in outcomes if o is not None]
 
+    def _resolve(
+        self, ready: list[tuple[int, Prepared]], outcomes: list[Submitted | None]
+    ) -> list[tuple[int, Prepared]]:
+        """Give a revocation that names no product the product of the attestation it revokes (from this
+        submission or the log), so that its record is known before it is logged."""
+        missing = {p.claim.revokes for _, p in ready if p.subject is None and isinstance(p.claim, Revocation)}
+        if not missing:
+            return ready
+        products: dict[str, str] = {
+            p.document.digest: p.subject
+            for _, p in ready
+            if p.kind == KIND_ATTESTATION and p.subject is not None
+        }
+        with self.log.store.engine.connect() as conn:
+            for digest, logged_product in conn.execute(
+                select(AttestationRow.digest, AttestationRow.product).where(
+                    AttestationRow.digest.in_(sorted(missing))
+                )
+            ):
+                products.setdefault(digest, logged_product)
+        resolved = []
+        for i, p in ready:
+            if p.subject is None and isinstance(p.claim, Revocation):
+                found = products.get(p.claim.revokes)
+                if found is None:
+                    outcomes[i] = Submitted(
+                        None,
+                        p.document.digest,
+                        p.kind,
+                        code="submission.unknown_attestation",
+                        message=f"{p.claim.revokes} names no logged attestation",
+                    )
+                    continue
+                p = with_subject(p, found)
+            resolved.append((i, p))
+        return resolved
+
     def append(self, entries: Sequence[bytes]) -> list[AppendResult]:
         """Append raw entries (no documents: ``carbontrail log append``), sequenced with this pipeline's
         admission so that any document pending beside them is judged and stored as ``submit`` would."""
@@ -160,14 +241,33 @@ class Pipeline:
         cosign_latest(self.log)
         return results
 
+    def _classify(self, candidate: Candidate) -> Prepared:
+        assert candidate.attachment is not None
+        mine = self._verified.get(candidate.entry)
+        if mine is not None and mine.document.canonical == candidate.attachment:
+            return mine
+        return classify(candidate.attachment)
+
     def admit(self, candidates: Sequence[Candidate], state: LogState) -> Sequence[Decision]:
         """The sequencer's admission function: judge each document at the index it would take."""
         registry = self.registry.at(state.conn, state.size)
-        index = state.size
-        decisions: list[Decision] = []
         self._batch = {}
+        # 1. Classify every document (no proof is verified again: module docstring).
+        classified: list[Prepared | Refuse | None] = []
         for candidate in candidates:
             if candidate.attachment is None:
+                classified.append(None)
+                continue
+            try:
+                classified.append(self._classify(candidate))
+            except _JUDGED as e:
+                classified.append(Refuse(e.code, " ".join(str(e).split())))
+        # 2. Read, in bulk, what the batch's documents name; then judge each at its index, in order.
+        index = BatchIndex.load(state.conn, wants([p for p in classified if isinstance(p, Prepared)]))
+        at = state.size
+        decisions: list[Decision] = []
+        for candidate, item in zip(candidates, classified, strict=True):
+            if item is None:
                 if is_leaf_record(candidate.entry):
                     # Logged bare, a record would name a credential the store lacks, and the document
                     # itself would later be taken for its duplicate and never stored.
@@ -175,44 +275,61 @@ class Pipeline:
                     continue
                 # A raw entry: nothing to judge, and it takes its place in the log.
                 decisions.append(Accept())
-                index += 1
+                at += 1
+                continue
+            if isinstance(item, Refuse):
+                decisions.append(item)
                 continue
             try:
-                # The submitter verified it already, but it may be another process's: check it here too.
-                prepared = prepare(candidate.attachment)
-                if prepared.record != candidate.entry:
-                    decisions.append(
-                        Refuse("api.record_mismatch", "the log record does not match its document")
-                    )
-                    continue
-                registry = judge(registry, prepared, index)
-            except (RegistryError, PassportError, IdentifierError) as e:
-                decisions.append(Refuse(e.code, str(e)))
+                after, prepared, effects = judge(registry, index, item, at)
+            except _JUDGED as e:
+                decisions.append(Refuse(e.code, " ".join(str(e).split())))
                 continue
-            self._batch[candidate.entry] = prepared
+            if prepared.record != candidate.entry:
+                decisions.append(Refuse("api.record_mismatch", "the log record does not match its document"))
+                continue
+            registry = after
+            for effect in effects:
+                index.apply(effect)
+            self._batch[candidate.entry] = (prepared, effects)
             decisions.append(Accept())
-            index += 1
+            at += 1
         return decisions
 
     def store_accepted(self, conn: Connection, accepted: Sequence[Accepted]) -> None:
-        """The sequencer's accept hook: store each accepted credential and its index row (its transaction)."""
-        for item in accepted:
-            if item.attachment is None:
-                continue
-            prepared = self._batch[item.entry]
-            digest = prepared.document.digest
-            if conn.execute(select(Credential.digest).where(Credential.digest == digest)).first() is None:
-                conn.execute(
-                    insert(Credential),
-                    {"digest": digest, "body": prepared.document.canonical, "kind": prepared.kind},
-                )
-            conn.execute(
-                insert(Document),
+        """The sequencer's accept hook: store each accepted credential, its index row and its effects (in the
+        batch's transaction)."""
+        judged = [(item, *self._batch[item.entry]) for item in accepted if item.attachment is not None]
+        if not judged:
+            return
+        digests = sorted({p.document.digest for _, p, _ in judged})
+        stored: set[str] = set()
+        for start in range(0, len(digests), 500):
+            chunk = digests[start : start + 500]
+            stored.update(
+                conn.execute(select(Credential.digest).where(Credential.digest.in_(chunk))).scalars()
+            )
+        credentials = {}
+        for _, p, _ in judged:
+            if p.document.digest not in stored:
+                credentials[p.document.digest] = {
+                    "digest": p.document.digest,
+                    "body": p.document.canonical,
+                    "kind": p.kind,
+                }
+        if credentials:
+            conn.execute(insert(Credential), list(credentials.values()))
+        conn.execute(
+            insert(Document),
+            [
                 {
                     "log_index": item.index,
-                    "digest": digest,
-                    "kind": prepared.kind,
-                    "subject": prepared.subject,
-                    "issuer": prepared.issuer,
-                },
-            )
+                    "digest": p.document.digest,
+                    "kind": p.kind,
+                    "subject": p.subject,
+                    "issuer": p.issuer,
+                }
+                for item, p, _ in judged
+            ],
+        )
+        store_effects(conn, [effect for _, _, effects in judged for effect in effects])

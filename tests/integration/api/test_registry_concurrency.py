@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Connection, insert, select
 
 from api import logservice, submission
-from api.documents import prepare
+from api.documents import prepare, registry_operation
 from api.submission import Submitted, open_pipeline
 from identifiers.registry import replay
 from identifiers.registry_ops import RegistryOperation as Op
@@ -23,7 +23,6 @@ from ledger.hashing import leaf_hash
 from ledger.storage.orm import Pending
 from ledger.storage.store import size_of
 from passport.document import SignedDocument
-from passport.registry import parse_registry_entry
 from tests.integration.api.registry_support import (
     CERT_BODY,
     SUPPLIER,
@@ -195,12 +194,12 @@ def test_a_reader_racing_a_batch_does_not_replay_from_genesis(
         monkeypatch.setattr(submission, "size_of", size_of)
         inst.logged(Op.register_organisation(uscc(20), "Later", ["supplier"]))
         inst.logged(Op.register_organisation(uscc(21), "Later still", ["supplier"]))
-        monkeypatch.setattr(submission, "parse_registry_entry", counting)
+        monkeypatch.setattr(submission, "registry_operation", counting)
         return size
 
     def counting(doc: SignedDocument) -> tuple[Op, bytes]:
         parsed.append(doc)
-        return parse_registry_entry(doc)
+        return registry_operation(doc)
 
     monkeypatch.setattr(submission, "size_of", size_then_two_batches)
     state = inst.pipeline.registry_state()
