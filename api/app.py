@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import logservice, problems
+from api.routes import attestations as attestation_routes
+from api.routes import credentials as credential_routes
 from api.routes import log as log_routes
 from api.routes import registry as registry_routes
 from api.settings import Settings
@@ -35,4 +37,6 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     app.include_router(log_routes.router)
     app.include_router(registry_routes.router)
+    app.include_router(attestation_routes.router)
+    app.include_router(credential_routes.router)
     return app

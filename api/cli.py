@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "api.commands.registry",
     "api.commands.witness",
     "api.commands.id",
+    "api.commands.attest",
 )
 
 

@@ -54,7 +54,7 @@ from api.documents import (
     registry_operation,
     with_subject,
 )
-from api.errors import ApiError, error_code
+from api.errors import ApiError, error_code, http_status
 from api.logservice import Log
 from api.orm import AttestationRow, Credential, Document
 from api.witnessing import cosign_latest
@@ -80,6 +80,8 @@ class Submitted:
     duplicate: bool = False
     code: str | None = None
     message: str | None = None
+    status: int | None = None
+    """The HTTP status of a refusal decided in this process (None: derive it from the code)."""
 
     @property
     def accepted(self) -> bool:
@@ -137,7 +139,7 @@ def _refused(e: Exception, digest: str | None = None, kind: str | None = None) -
     code = error_code(e) or getattr(e, "code", None)
     if not isinstance(code, str):
         raise e
-    return Submitted(None, digest, kind, code=code, message=" ".join(str(e).split()))
+    return Submitted(None, digest, kind, code=code, message=" ".join(str(e).split()), status=http_status(e))
 
 
 class Pipeline:
