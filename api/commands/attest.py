@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -119,6 +120,13 @@ def register(sub: Sub) -> None:
     add_installation_options(p)
     p.add_argument("attestation", metavar="DIGEST|ID", help="a credential digest, or a product's current one")
     p.add_argument("--version", required=True, choices=sorted(PACT_VERSIONS))
+    p.add_argument(
+        "--issuer-domain",
+        required=True,
+        metavar="DOMAIN",
+        help="the issuer's domain, for PACT URNs: urn:pact:<DOMAIN>:company-id:<USCC>, ...:handle:...",
+    )
+    p.add_argument("--record", type=Path, metavar="JSON", help="PACT host-record fields to add (an object)")
     p.set_defaults(run=run_pact_export)
 
 
@@ -347,11 +355,44 @@ def run_factors_publish(args: argparse.Namespace) -> int:
     return _submit(args, raws, names)
 
 
-def run_pact_export(args: argparse.Namespace) -> int:
-    from passport.pact import dump_pact, export_pact
+def pact_record(
+    version: str,
+    status: dict[str, Any],
+    data: Mapping[str, Any],
+    att: Attestation,
+    legal_name: str,
+    domain: str,
+) -> dict[str, Any]:
+    """The PACT host-record fields a logged attestation gives (passport/pact.py ``record``): a UUID derived
+    from the credential's digest (the same one on every export), ``created`` = ``validFrom``, ``status``
+    (``Deprecated`` once superseded or revoked), the issuer's legal name and USCC, the product's name."""
+    name = att.product_name or att.product_id
+    record: dict[str, Any] = {
+        "id": _pact_id(status["credential"]),
+        "created": data["validFrom"],
+        "status": "Active" if status["status"] == "valid" else "Deprecated",
+        "companyName": legal_name,
+        "companyIds": [f"urn:pact:{domain}:company-id:{status['issuer']}"],
+        "productDescription": name,
+        "productNameCompany": name,
+    }
+    if status["supersedes"] is not None:
+        record["precedingPfIds"] = [_pact_id(status["supersedes"])]
+    if version == "2.3":
+        record |= {"version": 1, "comment": ""}
+    return record
 
-    log = open_log(settings_of(args))
-    with log.store.engine.connect() as conn:
+
+def _pact_id(digest: str) -> str:
+    return str(uuid.UUID(bytes=bytes.fromhex(digest.removeprefix("sha256:"))[:16], version=4))
+
+
+def run_pact_export(args: argparse.Namespace) -> int:
+    from passport.pact import VERSIONS, dump_pact, export_pact
+
+    version = PACT_VERSIONS[args.version]
+    pipeline = open_pipeline(open_log(settings_of(args)))
+    with pipeline.log.store.engine.connect() as conn:
         digest = args.attestation
         if not digest.startswith("sha256:"):
             product = parse_identifier(digest).canonical
@@ -360,8 +401,24 @@ def run_pact_export(args: argparse.Namespace) -> int:
                 raise CliError("api.not_found", f"no valid attestation of {product} is logged")
             digest = current[0]["credential"]
         stored = credential(conn, digest)
-    if stored is None or stored[1] != "attestation":
+        status = attestation_status(conn, digest)
+    if stored is None or status is None:
         raise CliError("api.not_found", f"no attestation {digest} is logged")
-    att = Attestation.from_credential(SignedDocument.from_bytes(stored[0]).data)
-    sys.stdout.buffer.write(dump_pact(export_pact(att, PACT_VERSIONS[args.version])) + b"\n")
+    data = SignedDocument.from_bytes(stored[0]).data
+    att = Attestation.from_credential(data)
+    legal_name = pipeline.registry_state().organisation(status["issuer"]).legal_name
+    record = pact_record(version, status, data, att, legal_name, args.issuer_domain)
+    if args.record is not None:
+        extra = json.loads(_read(args.record))
+        if not isinstance(extra, dict):
+            raise CliError("cli.usage", f"{args.record}: a PACT record is a JSON object")
+        record |= extra
+    keys = VERSIONS[version].RECORD_KEYS
+    record = {k: v for k, v in record.items() if k in keys or k not in _DERIVED}
+    exported = export_pact(att, version, record=record, issuer_domain=args.issuer_domain)
+    sys.stdout.buffer.write(dump_pact(exported) + b"\n")
     return 0
+
+
+_DERIVED = frozenset({"id", "created", "status", "companyName", "companyIds", "productDescription",
+                      "productNameCompany", "precedingPfIds", "version", "comment"})  # fmt: skip

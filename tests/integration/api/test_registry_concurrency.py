@@ -51,6 +51,7 @@ def enqueue(inst: Installation, raw: bytes) -> int:
     """What Sequencer.append's first transaction does for one document (prepared as Pipeline.submit
     prepares it): insert it as a pending row, committed, without sequencing it."""
     prepared = prepare(raw)
+    assert prepared.record is not None
     return enqueue_entry(inst, prepared.record, prepared.document.canonical)
 
 
@@ -126,6 +127,7 @@ def test_raw_appends_and_documents_are_judged_alike_whoever_sequences_them(inst:
 
     # A raw entry posing as a leaf record would name a credential the store lacks: refused, stores nothing.
     record = prepare(signed(Op.suspend(SUPPLIER), inst.registrar)).record
+    assert record is not None
     refused = logservice.append(inst.log, [record])[0]
     assert (refused.index, refused.refused_code) == (None, "api.no_document")
     assert tables(inst.log) == t
