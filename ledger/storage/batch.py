@@ -151,7 +151,8 @@ def run_batch(conn: Connection, items: Sequence[Submission], calls: Callbacks) -
         index = size + len(rows)
         known[item.leaf_hash] = index
         rows.append((index, item.entry, item.leaf_hash))
-        accepted.append(Accepted(index, item.entry, item.attachment))
+        if calls.on_accept is not None:
+            accepted.append(Accepted(index, item.entry, item.attachment))
 
     if rows:
         _insert(conn, LogEntry.__tablename__, ("idx", "data", "leaf_hash"), rows)
