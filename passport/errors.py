@@ -242,3 +242,75 @@ class BatteryPassportError(RuleError):
     code = "passport.battery_passport"
     family = "batterypass"
     rules = frozenset({"unit", "stages", "inexact", "number", "field"})
+
+
+class SpecError(RuleError):
+    """A passport specification that breaks a rule of docs/passport.md ("The specification"): ``yaml`` (not
+    YAML or JSON text, a duplicate key), ``version``, ``identifier``, ``unit`` (an unknown unit symbol or a
+    declared unit without a UN/ECE code), ``amount`` (a quantity that must be positive is not), ``stage``,
+    ``boundary_stages`` (use or end of life under cradle-to-gate), ``period_order``, ``geography``,
+    ``places``, ``source`` (a bill-of-materials line without exactly one source), ``dataset`` (a factor whose
+    dataset is not declared, or ambiguous), ``electricity`` (certificates under location-based accounting, or
+    more certificates than consumption), ``standards``, ``battery``, and the common rules."""
+
+    code = "passport.spec"
+    family = "spec"
+    rules = _COMMON_RULES | frozenset(
+        {
+            "yaml",
+            "version",
+            "identifier",
+            "unit",
+            "amount",
+            "stage",
+            "boundary_stages",
+            "period_order",
+            "geography",
+            "places",
+            "source",
+            "dataset",
+            "electricity",
+            "standards",
+            "battery",
+        }
+    )
+
+
+class RollupError(RuleError):
+    """A roll-up that cannot be computed from a specification and what its components resolved to
+    (docs/passport.md, "The roll-up"): ``unit`` (incompatible units), ``unresolved`` (a component with no
+    resolution, or a resolution for no component), ``mismatch`` (a resolution for another product),
+    ``self_reference`` (a component that is the product itself), ``pinned`` (a resolution that is not the
+    pinned credential), ``dataset`` (a dataset missing or of another version), ``factor`` (a factor the
+    dataset lacks), ``boundary`` (a component reporting use or end of life into a cradle-to-gate product),
+    ``benchmark`` (a benchmark of another category, unit or boundary)."""
+
+    code = "passport.rollup"
+    family = "rollup"
+    rules = frozenset(
+        {
+            "unit",
+            "unresolved",
+            "mismatch",
+            "self_reference",
+            "pinned",
+            "dataset",
+            "factor",
+            "boundary",
+            "benchmark",
+        }
+    )
+
+
+class DppError(RuleError):
+    """A digital product passport credential that breaks a rule of docs/passport.md ("The passport"):
+    ``shape`` (the envelope), ``field``, ``identifier``, ``link`` (a component's secure link), ``receipt``
+    (receipt text that is not a tlog-proof of the stated index), ``number`` (a value a JSON number cannot
+    carry exactly), ``disclosure`` (an unknown form, or recomputing an aggregated passport), ``recompute``
+    (a stated figure that the roll-up does not give, digit for digit), ``battery``, and the common rules."""
+
+    code = "passport.dpp"
+    family = "dpp"
+    rules = _COMMON_RULES | frozenset(
+        {"identifier", "link", "receipt", "number", "disclosure", "recompute", "battery"}
+    )
