@@ -306,11 +306,13 @@ class DppError(RuleError):
     """A digital product passport credential that breaks a rule of docs/passport.md ("The passport"):
     ``shape`` (the envelope), ``field``, ``identifier``, ``link`` (a component's secure link), ``receipt``
     (receipt text that is not a tlog-proof of the stated index), ``number`` (a value a JSON number cannot
-    carry exactly), ``disclosure`` (an unknown form, or recomputing an aggregated passport), ``recompute``
-    (a stated figure that the roll-up does not give, digit for digit), ``battery``, and the common rules."""
+    carry exactly), ``sum`` (stated figures that contradict each other: stages and total, a number and its
+    decimal), ``disclosure`` (an unknown form, members the form does not carry, or recomputing an aggregated
+    passport), ``recompute`` (a stated figure that the roll-up does not give, digit for digit), ``battery``,
+    and the common rules."""
 
     code = "passport.dpp"
     family = "dpp"
     rules = _COMMON_RULES | frozenset(
-        {"identifier", "link", "receipt", "number", "disclosure", "recompute", "battery"}
+        {"identifier", "link", "receipt", "number", "sum", "disclosure", "recompute", "battery"}
     )
