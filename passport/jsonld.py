@@ -8,11 +8,14 @@
   the serialized canonical N-Quads, as ``eddsa-rdfc-2022`` needs. Two guards the Data Integrity
   specifications ask for are applied: a property or IRI that expansion would drop is an error (otherwise it
   would travel unsigned), and RDFC-1.0 section 4.4 "dataset poisoning" is stopped by a work budget.
+* Literals are written in RDFC-1.0's canonical N-Quads form (Appendix A): pyld writes URDNA2015's form, which
+  leaves control characters other than HT, LF and CR unescaped, so its hashes and output are corrected here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,8 +84,18 @@ def _dropped(expanded_property: str | None) -> None:
     )
 
 
+_NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+"""Characters N-Quads cannot write in an IRI (the IRIREF production); pyld drops such IRIs silently."""
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]+(-[a-zA-Z0-9]+)*")
+"""The N-Quads LANGTAG production (without its ``@``)."""
+_UNESCAPED_BY_PYLD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""The characters RDFC-1.0 Appendix A escapes in a literal and pyld's N-Quads writer leaves as they are."""
+_ECHAR = {"\b": "\\b", "\f": "\\f"}
+
+
 def _check_iris(expanded: Any) -> None:
-    # Relative IRIs in @id or @type are silently left out of the RDF dataset: refuse them.
+    # Relative IRIs in @id or @type, and IRIs or language tags N-Quads cannot write, would be silently left
+    # out of the RDF dataset or written so that no other implementation reads them: refuse them.
     if isinstance(expanded, list):
         for item in expanded:
             _check_iris(item)
@@ -95,13 +108,35 @@ def _check_iris(expanded: Any) -> None:
         elif key == "@type" and "@value" not in expanded:
             for t in value if isinstance(value, list) else [value]:
                 _require_absolute(t, key)
+        elif key == "@type":
+            if value != "@json":
+                _require_absolute(value, key)
+        elif key == "@language":
+            if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(value):
+                raise CanonicalizationError(f"@language {value!r} is not a language tag N-Quads can write")
         elif key != "@value":
+            if not key.startswith("@"):
+                _require_absolute(key, "property")
             _check_iris(value)
 
 
 def _require_absolute(iri: Any, key: str) -> None:
     if not isinstance(iri, str) or not (iri.startswith("_:") or ":" in iri):
         raise CanonicalizationError(f"{key} value {iri!r} is not an absolute IRI: JSON-LD would drop it")
+    if _NOT_IN_IRIREF.search(iri):
+        raise CanonicalizationError(f"{key} value {iri!r} holds a character an N-Quads IRI cannot")
+
+
+def _canonical_escapes(nquads: str) -> str:
+    # pyld escapes only \\, ", HT, LF and CR in literals (URDNA2015). RDFC-1.0 Appendix A also writes BS
+    # and FF as ECHAR and every other character in U+0000..U+001F and U+007F as UCHAR with uppercase hex.
+    # Those characters can only be inside literals here: _check_iris refused IRIs and language tags with them.
+    return _UNESCAPED_BY_PYLD.sub(lambda m: _ECHAR.get(m[0]) or f"\\u{ord(m[0]):04X}", nquads)
+
+
+def _canonical_order(nquads: list[str]) -> list[str]:
+    # Escaping changes the code point order the algorithm sorts by, so sort again after it.
+    return sorted(_canonical_escapes(q) for q in nquads)
 
 
 class _BudgetedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld's class is untyped
@@ -110,6 +145,12 @@ class _BudgetedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld's class is un
     def __init__(self, budget: int) -> None:
         super().__init__()
         self.budget = budget
+
+    def hash_nquads(self, nquads: list[str]) -> Any:
+        # Hash First Degree Quads (RDFC-1.0 4.6.3 steps 3-5) hashes quads in canonical N-Quads form.
+        if any(_UNESCAPED_BY_PYLD.search(q) for q in nquads):
+            nquads = _canonical_order(nquads)
+        return super().hash_nquads(nquads)
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
         self.budget -= 1
@@ -163,4 +204,8 @@ def canonicalize_rdfc(document: Mapping[str, Any], loader: DocumentLoader = DEFA
     canon = _BudgetedURDNA2015(64 + NDEGREE_WORK_FACTOR * blank_nodes)
     result = canon.main(dataset, {"format": "application/n-quads"})
     assert isinstance(result, str)
+    if _UNESCAPED_BY_PYLD.search(result):
+        # Serialization (RDFC-1.0 section 5): every quad in canonical N-Quads form, in code point order.
+        # Each quad ends with LF, and LF inside a literal is escaped, so the split is exact.
+        result = "".join(_canonical_order([q + "\n" for q in result.split("\n")[:-1]]))
     return result

@@ -197,3 +197,51 @@ def test_ours_verifies_in_the_reference_and_the_reference_verifies_in_ours(suite
         theirs["proof"]["@context"] = CREDENTIAL["@context"]
     theirs["proof"]["proofValue"] = "z" + base58.b58encode(KEY.sign(_reference_hash(theirs))).decode()
     assert di.verify_credential(json.dumps(theirs).encode()).cryptosuite == suite
+
+
+# RDFC-1.0 Appendix A, "A Canonical form of N-Quads": in a literal, BS, HT, LF, FF, CR, '"' and '\' are
+# written as ECHAR, every other character in U+0000..U+001F and U+007F as UCHAR with uppercase hex, and all
+# else as itself. pyld writes URDNA2015's older form (only HT, LF, CR, '"' and '\' escaped); these tests pin
+# the RDFC-1.0 form, which Digital Bazaar's rdf-canonize also writes (tests/interop/test_js_di.py).
+VOCAB = {"@vocab": "urn:example:"}
+
+
+def test_literals_are_written_in_rdfc_canonical_n_quads_form() -> None:
+    value = '\x00\x01\b\t\n\x0b\f\r"\\\x1f\x7f é\u2028\U0001f600'
+    nquads = canonicalize_rdfc({"@context": VOCAB, "@id": "urn:example:s", "p": value})
+    expected = '"\\u0000\\u0001\\b\\t\\n\\u000B\\f\\r\\"\\\\\\u001F\\u007F é\u2028\U0001f600"'
+    assert nquads == f"<urn:example:s> <urn:example:p> {expected} .\n"
+
+
+def test_blank_node_labels_follow_the_hashes_of_the_canonical_form() -> None:
+    # Two blank nodes told apart only by a BS or an FF in a literal. Hash First Degree Quads hashes each one's
+    # quad in canonical form; with pyld's raw BS and FF the two hashes fall in the other order.
+    def first_degree(escaped: str) -> str:
+        return hashlib.sha256(f'_:a <urn:example:p> "{escaped}" .\n'.encode()).hexdigest()
+
+    backspace, form_feed = first_degree("a\\b"), first_degree("a\\f")
+    raw_backspace, raw_form_feed = first_degree("a\b"), first_degree("a\f")
+    assert (backspace < form_feed) != (raw_backspace < raw_form_feed)  # the case this test is about
+    first, second = ("a\\b", "a\\f") if backspace < form_feed else ("a\\f", "a\\b")
+    nquads = canonicalize_rdfc({"@context": VOCAB, "@graph": [{"p": "a\b"}, {"p": "a\f"}]})
+    assert nquads == "".join(
+        sorted([f'_:c14n0 <urn:example:p> "{first}" .\n', f'_:c14n1 <urn:example:p> "{second}" .\n'])
+    )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": VOCAB, "@id": "urn:example:a b", "p": "x"},
+        {"@context": VOCAB, "@id": "urn:example:s", "p": {"@id": "urn:example:a\x01b"}},
+        {"@context": VOCAB, "@id": "urn:example:s", "urn:example:p<q": "x"},
+        {"@context": VOCAB, "@id": "urn:example:s", "p": {"@value": "x", "@type": "urn:example:t{"}},
+        {"@context": VOCAB, "@id": "urn:example:s", "p": {"@value": "x", "@language": "en\x01"}},
+        {"@context": VOCAB, "@id": "urn:example:s", "@type": "urn:example:T\n"},
+    ],
+)
+def test_iris_and_language_tags_n_quads_cannot_write_are_refused(document: dict[str, Any]) -> None:
+    # pyld would drop such IRIs silently (so they would travel unsigned) or write lines no reader parses.
+    with pytest.raises(CanonicalizationError) as e:
+        canonicalize_rdfc(document)
+    assert e.value.code == "passport.canonicalization"
