@@ -278,6 +278,8 @@ def read_spec(value: Any) -> PassportSpec:
     Raises:
         SpecError: a missing, unknown or mistyped member (``spec.field``), a bad decimal, or a broken rule.
     """
+    if not isinstance(value, dict):
+        raise SpecError("shape", "a specification is one JSON object (a YAML mapping)")
     top = _obj(value, "specification", _TOP_REQUIRED, _TOP_OPTIONAL)
     if top["specVersion"] != SPEC_VERSION:
         raise SpecError("version", f"specVersion must be {SPEC_VERSION!r}")
@@ -359,8 +361,7 @@ def read_spec(value: Any) -> PassportSpec:
     return PassportSpec(
         product, _s(top, "declaredUnit", "specification"),
         parse_decimal(top["unitaryProductAmount"], "unitaryProductAmount", SpecError),
-        _d(top, "inventoryAmount", "specification")
-        or parse_decimal(top["unitaryProductAmount"], "unitaryProductAmount", SpecError),
+        parse_decimal(top.get("inventoryAmount", top["unitaryProductAmount"]), "inventoryAmount", SpecError),
         _s(top, "boundary", "specification"), _s(top, "referencePeriodStart", "specification"),
         _s(top, "referencePeriodEnd", "specification"), DEFAULT_PLACES if places is None else int(places),
         accounting, pins, tuple(bom), process, tuple(supplies), tuple(legs), eol, tuple(standards), battery,

@@ -10,7 +10,6 @@ refused (a number is a ``spec.decimal``: binary floating point cannot hold ``0.1
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +81,13 @@ def load_spec_text(text: str | bytes) -> Any:
             )  # fmt: skip
         except ValueError as e:
             raise _err("yaml", f"not valid JSON: {e}") from e
-    if "&" in text and re.search(r"(^|[\s\[{,:])[&*][A-Za-z0-9_-]", text):
-        raise _err("yaml", "YAML anchors and aliases are not accepted")
     try:
+        # Anchors and aliases would let one line stand for many (and a small text expand without bound).
+        for event in yaml.parse(text, Loader=_StrictLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise _err("yaml", "YAML anchors and aliases are not accepted")
+            if getattr(event, "tag", None) is not None:
+                raise _err("yaml", "explicit YAML tags are not accepted")
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (BaseLoader constructs only str, list, dict)
     except yaml.YAMLError as e:
         raise _err("yaml", f"not valid YAML: {e}") from e
