@@ -83,7 +83,7 @@ def _product(spec: PassportSpec, resolver_base: str) -> dict[str, Any]:
         "id": product_uri(p.id, resolver_base),
         "name": p.name,
         "registeredId": p.id,
-        "producedAtFacility": {"name": p.site_name, "geography": p.site_geography},
+        "producedAtFacility": {"id": p.site_id, "name": p.site_name, "geography": p.site_geography},
         "countryOfProduction": p.site_geography[:2],
     }
     if p.batch is not None:

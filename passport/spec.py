@@ -62,10 +62,12 @@ class DatasetPin:
 
 @dataclass(frozen=True)
 class Product:
-    """The product: identifier, name, category (the benchmark's), batch or serial, site and date."""
+    """The product: identifier, name, category (the benchmark's), batch or serial, production site (a URI
+    naming the facility, its name and geography) and date."""
 
     id: str
     name: str
+    site_id: str
     site_name: str
     site_geography: str
     category: str | None = None
@@ -285,9 +287,10 @@ def read_spec(value: Any) -> PassportSpec:
         raise SpecError("version", f"specVersion must be {SPEC_VERSION!r}")
     what = "product"
     pr = _obj(top["product"], what, {"id", "name", "site"}, {"category", "batch", "serial", "productionDate"})
-    site = _obj(pr["site"], "product.site", {"name", "geography"}, set())
+    site = _obj(pr["site"], "product.site", {"id", "name", "geography"}, set())
     product = Product(
-        _s(pr, "id", what), _s(pr, "name", what), _s(site, "name", "site"), _s(site, "geography", "site"),
+        _s(pr, "id", what), _s(pr, "name", what), _s(site, "id", "site"), _s(site, "name", "site"),
+        _s(site, "geography", "site"),
         _s(pr, "category", what), _s(pr, "batch", what), _s(pr, "serial", what),
         _s(pr, "productionDate", what),
     )  # fmt: skip

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 ACCOUNTING = ("location-based", "market-based")
 MAX_PLACES = 18
 _DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]+")
 _URL = re.compile(r"https?://[^\s\"<>\\^`{|}]+")
 _GRAVE_ONLY = ("use", "endOfLife")
 
@@ -61,6 +62,8 @@ def _check_product(p: Product) -> None:
     except AttestationError as e:
         raise _err("identifier", e.message) from e
     check_text(p.name, "product.name", SpecError)
+    if not isinstance(p.site_id, str) or _URI.fullmatch(p.site_id) is None:
+        raise _err("field", "product.site.id is an absolute URI naming the facility")
     check_text(p.site_name, "product.site.name", SpecError)
     check_geography(p.site_geography, SpecError, regions=False)
     for name in ("category", "batch", "serial"):

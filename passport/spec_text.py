@@ -117,7 +117,7 @@ def write_spec(spec: PassportSpec) -> dict[str, Any]:
     out: dict[str, Any] = {
         "specVersion": SPEC_VERSION,
         "product": _some(id=p.id, name=p.name, category=p.category, batch=p.batch, serial=p.serial,
-                         productionDate=p.production_date) | {"site": {"name": p.site_name,
+                         productionDate=p.production_date) | {"site": {"id": p.site_id, "name": p.site_name,
                                                                        "geography": p.site_geography}},
         "declaredUnit": spec.declared_unit,
     }  # fmt: skip

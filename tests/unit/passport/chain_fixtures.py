@@ -103,7 +103,10 @@ CATHODE = (
   id: 88.118.2/LFP-CAM
   name: LFP cathode active material
   batch: CAM-2025-031
-  site: {name: Suining cathode plant, geography: CN-SC}
+  site:
+    id: https://facilities.example.cn/suining-cathode-plant
+    name: Suining cathode plant
+    geography: CN-SC
 declaredUnit: kilogram
 unitaryProductAmount: 1
 inventoryAmount: 1000
@@ -129,7 +132,10 @@ CELL = (
   name: LFP cell 280 Ah
   category: LFP battery cell
   batch: CELL-2025-07
-  site: {name: Changzhou cell plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/changzhou-cell-plant
+    name: Changzhou cell plant
+    geography: CN-JS
 declaredUnit: kilowatt hour
 unitaryProductAmount: 1
 inventoryAmount: 0.896
@@ -151,7 +157,10 @@ PACK = (
   name: LFP pack 14.336 kWh
   category: LFP battery pack
   serial: PK-000123
-  site: {name: Changzhou pack plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/changzhou-pack-plant
+    name: Changzhou pack plant
+    geography: CN-JS
   productionDate: 2025-09-01
 declaredUnit: kilowatt hour
 unitaryProductAmount: 1
@@ -181,7 +190,10 @@ WAFER = (
     + """product:
   id: 88.118.5/WAFER-M10
   name: mono wafer M10
-  site: {name: Qujing wafer plant, geography: CN-YN}
+  site:
+    id: https://facilities.example.cn/qujing-wafer-plant
+    name: Qujing wafer plant
+    geography: CN-YN
 declaredUnit: piece
 unitaryProductAmount: 1
 inventoryAmount: 1000
@@ -200,7 +212,10 @@ PV_CELL = (
     + """product:
   id: 88.118.6/CELL-M10
   name: PERC cell M10
-  site: {name: Yancheng cell plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/yancheng-cell-plant
+    name: Yancheng cell plant
+    geography: CN-JS
 declaredUnit: piece
 unitaryProductAmount: 1
 boundary: cradle-to-gate
@@ -221,7 +236,10 @@ MODULE = (
   id: 88.118.7/MODULE-144
   name: 144 half-cell module
   category: crystalline-silicon PV module
-  site: {name: Yancheng module plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/yancheng-module-plant
+    name: Yancheng module plant
+    geography: CN-JS
 declaredUnit: square meter
 unitaryProductAmount: 1
 inventoryAmount: 2.0
@@ -245,7 +263,10 @@ COIL = (
   name: hot-rolled coil 2.0 mm
   category: hot-rolled coil
   batch: HRC-25-0907
-  site: {name: Tangshan mill, geography: CN-HE}
+  site:
+    id: https://facilities.example.cn/tangshan-mill
+    name: Tangshan mill
+    geography: CN-HE
 declaredUnit: kilogram
 unitaryProductAmount: 1000
 boundary: cradle-to-gate
@@ -266,7 +287,10 @@ PART = (
     + """product:
   id: 88.118.9/BRACKET-7
   name: stamped bracket
-  site: {name: Tianjin stamping plant, geography: CN-TJ}
+  site:
+    id: https://facilities.example.cn/tianjin-stamping-plant
+    name: Tianjin stamping plant
+    geography: CN-TJ
 declaredUnit: piece
 unitaryProductAmount: 1
 boundary: cradle-to-gate
