@@ -252,6 +252,13 @@ def recompute(passport: Passport, upstream: Mapping[str, Upstream | DatasetUse |
         again = computed(passport.id, spec, result, "full")
     except (RollupError, SpecError) as e:
         raise DppError("recompute", f"the roll-up does not recompute: {e.message}") from e
+    # What the specification says of the product and its materials must be what the passport shows (the
+    # product's URI depends on the resolver it was composed for, so it is left out).
+    stated_product = dict(passport.subject.get("product", {}))
+    again["product"] = _product(spec, "https://resolver.invalid") | {"id": stated_product.get("id")}
+    again["granularityLevel"] = spec.product.granularity
+    if spec.bill_of_materials:
+        again["materialsProvenance"] = materials(spec, "full")
     for name, value in again.items():
         stated = passport.subject.get(name)
         if stated is None or canonical_json(stated) != canonical_json(value):

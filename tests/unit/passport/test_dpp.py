@@ -218,6 +218,23 @@ def test_a_changed_quantity_in_the_specification_is_caught_by_recompute() -> Non
     assert info.value.code == "dpp.recompute"
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("credentialSubject.product.name", "Another cell"),
+        ("credentialSubject.product.batchNumber", "CELL-2025-08"),
+        ("credentialSubject.granularityLevel", "model"),
+        ("credentialSubject.materialsProvenance.1.mass.value", 0.9),
+    ],
+)
+def test_product_and_materials_must_be_what_the_specification_says(path: str, value: Any) -> None:
+    _, cell, _ = cf.battery_chain()
+    p, _ = parse_passport(resigned(cell, at(path, value), 11))
+    with pytest.raises(DppError) as info:
+        recompute(p, cell.upstream)
+    assert info.value.code == "dpp.recompute"
+
+
 def test_recompute_needs_every_upstream_credential() -> None:
     _, cell, _ = cf.battery_chain()
     for missing in cell.upstream:
