@@ -138,10 +138,14 @@ def _dqi(lines: Sequence[Line], places: int) -> DataQuality | None:
     for attr, _ in DataQuality.WIRE[:5]:
         mean = _weighted([(w, Fraction(getattr(q, attr))) for w, q in rated if getattr(q, attr) is not None])
         values[attr] = None if mean is None else round_half_even(mean, places)
-    if values["technological"] is None:  # every rated line had zero weight
+    technological, temporal, geographical = (values[a] for a in ("technological", "temporal", "geographical"))
+    if technological is None or temporal is None or geographical is None:  # every rated line weighed 0
         return None
     coverage = sum((w for w, _ in rated), Fraction(0)) / everything * 100
-    return DataQuality(coverage_percent=round_half_even(coverage, places), **values)  # type: ignore[arg-type]
+    return DataQuality(
+        technological, temporal, geographical, values["completeness"], values["reliability"],
+        round_half_even(coverage, places),
+    )  # fmt: skip
 
 
 def statistics(lines: Sequence[Line], total: Decimal, places: int) -> Statistics:

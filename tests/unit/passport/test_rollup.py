@@ -215,6 +215,8 @@ def cell_spec() -> PassportSpec:
 def cell_resolved(**changes: object) -> Resolved:
     cathode, _, _ = cf.battery_chain()
     base = Resolved({"cathode": cathode.as_upstream(11)}, {"cn-background": cf.dataset_use()})
+    # replace() checks each keyword's type against its field only when typed literally; these come from the
+    # callers' keywords, whose types the tests choose per field.
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
