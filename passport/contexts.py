@@ -78,7 +78,7 @@ ALLOW_LIST: Mapping[str, ContextEntry] = {
         ContextEntry(
             CARBONTRAIL_V1,
             "carbontrail-v1.jsonld",
-            "498b9f2a39e80ab8bd1fa5604f0df6746b0fe2c77e0230f4c37001b5879da5b2",
+            "37e75c7cf7d07d7a0667c8a53046d7f5ab77e2c74aade4d59ac697bc567a24ab",
         ),
         ContextEntry(UNTP_DPP_0_6_1, None, None),
     )
