@@ -1,17 +1,19 @@
-"""``make demo``: the log, end to end, on the embedded default (a SQLite file under ./var/demo).
+"""``make demo``: the story so far, end to end, on the embedded default (a SQLite file under ./var/demo).
 
 Each step runs the real CLI and prints the command a user would type, so the demo doubles as a tour: create a
-log and a witness (served over HTTP on a local port, as ``carbontrail witness serve`` would), append entries,
-print the cosigned checkpoint, prove an entry with a C2SP tlog-proof@v1 receipt, verify the receipt offline
-under the log's policy (the witness must have cosigned), check consistency, export the tiles, and fsck.
+log and a witness (served over HTTP on a local port, as ``carbontrail witness serve`` would); the registrar
+registers a supplier and a database publisher; the publisher logs the background dataset; the supplier signs
+and pushes a footprint attestation (and is refused for a product outside its prefix); the log's cosigned
+checkpoint, a C2SP tlog-proof@v1 receipt for the attestation's record, verified offline under the log's
+policy; consistency, the tlog-tiles export, the organisation's registry history, and fsck.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
-import json
+import re
+import shlex
 import shutil
 import socket
 import sys
@@ -19,7 +21,6 @@ import threading
 import time
 from pathlib import Path
 
-import rfc8785
 import uvicorn
 
 from api.cli import main as cli
@@ -30,7 +31,7 @@ HOME = Path("var/demo")
 
 def run(*argv: str, show: bool = True) -> str:
     """Run one CLI command, echo it and its output, and return its standard output; exit on failure."""
-    print(f"\n$ carbontrail {' '.join(argv)}")
+    print(f"\n$ carbontrail {shlex.join(argv)}")
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(out):
@@ -40,23 +41,9 @@ def run(*argv: str, show: bool = True) -> str:
     if show:
         print(text, end="" if text.endswith("\n") or not text else "\n")
     if status != 0:
-        print(f"demo: `carbontrail {' '.join(argv)}` exited {status}", file=sys.stderr)
+        print(f"demo: `carbontrail {shlex.join(argv)}` exited {status}", file=sys.stderr)
         sys.exit(status)
     return text
-
-
-def leaf_record(kind: str, subject: str, issuer: str, credential: dict[str, str | int]) -> bytes:
-    """The small canonical (JCS) record a leaf holds: it commits to a credential by digest (DESIGN.md)."""
-    digest = hashlib.sha256(rfc8785.dumps(credential)).hexdigest()
-    record: dict[str, str | int] = {
-        "v": 1,
-        "kind": kind,
-        "credential": f"sha256:{digest}",
-        "subject": subject,
-        "issuer": issuer,
-        "time": "2026-11-24T10:00:00Z",
-    }
-    return rfc8785.dumps(record)
 
 
 def start_witness(home: Path) -> tuple[uvicorn.Server, str]:
@@ -74,53 +61,153 @@ def start_witness(home: Path) -> tuple[uvicorn.Server, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
-def main() -> int:
-    """Run the demo from a fresh data directory."""
-    shutil.rmtree(HOME, ignore_errors=True)
-    entries_dir = HOME / "entries"
-    entries_dir.mkdir(parents=True)
-    home = ["--home", str(HOME)]
-    print("carbontrail demo: a transparency log of footprint records (SQLite in ./var/demo)")
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo from a fresh data directory (``--home DIR``, default ./var/demo)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    root = Path(args[args.index("--home") + 1]) if "--home" in args else HOME
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    home = ["--home", str(root)]
+    print(f"carbontrail demo: a footprint transparency log on SQLite in {root}")
     vkey = run("init", *home, "--origin", "demo.carbontrail.local/log").strip().splitlines()[-1]
 
-    witness_home = HOME / "witness"
+    witness_home = root / "witness"
     wkey = run("witness", "init", "--home", str(witness_home), "--name", "witness.demo.local")
     wkey = wkey.strip().splitlines()[-1]
     run("witness", "add-log", "--home", str(witness_home), vkey)
     server, url = start_witness(witness_home)
-    policy = HOME / "policy"
+    policy = root / "policy"
     policy.write_text(f"log {vkey}\nwitness demo-witness {wkey} {url}\nquorum demo-witness\n")
     print(f"\nThe log's policy ({policy}) now names the witness serving at {url}:")
     print(policy.read_text(), end="")
 
-    products = ["88.118.8/LFP-280Ah", "88.118.8/LFP-100Ah", "88.230.5/PV-M10-550W", "88.145.2/HRC-Q235"]
-    files = []
-    for i, product in enumerate(products * 3):
-        credential: dict[str, str | int] = {"product": product, "version": i, "pcf": str(50 + i)}
-        path = entries_dir / f"entry-{i:02d}.json"
-        path.write_bytes(leaf_record("attestation", product, "did:key:z6MkDemoSupplier", credential))
-        files.append(str(path))
-    run("log", "append", *home, *files[:5])
-    run("log", "append", *home, *files[5:])
-    run("log", "checkpoint", *home)
-    run("log", "entry", *home, "6")
-    print()
+    print("\n== The registrar registers a cell maker (prefix 88.118.8) and a database publisher")
+    cells_key, publisher_key = root / "cells.key", root / "publisher.key"
+    cells_did = run("keys", "new", "--out", str(cells_key)).split()[-1]
+    publisher_did = run("keys", "new", "--out", str(publisher_key)).split()[-1]
+    cells, publisher = uscc("91320500MA1N8XXX0"), uscc("12100000400012345")
+    run(
+        "org",
+        "register",
+        *home,
+        "--uscc",
+        cells,
+        "--name",
+        "Jiangsu Demo Cell Co., Ltd.",
+        "--role",
+        "supplier",
+        "--prefix",
+        "88.118.8",
+        "--key",
+        cells_did,
+    )
+    run(
+        "org",
+        "register",
+        *home,
+        "--uscc",
+        publisher,
+        "--name",
+        "Demo Carbon Data Centre",
+        "--role",
+        "database-publisher",
+        "--key",
+        publisher_did,
+    )
 
-    receipt = run("log", "prove", *home, "6")
-    receipt_path = HOME / "receipt-6.txt"
-    receipt_path.write_text(receipt)
-    run("log", "verify-receipt", str(receipt_path), "--entry", files[6], "--policy", str(policy))
+    print("\n== The publisher logs the background dataset and benchmarks (illustrative, see docs/)")
+    run("factors", "publish", *home, "--key", str(publisher_key), "--publisher", publisher)
+
+    print("\n== The cell maker signs a footprint attestation for its LFP cell and pushes it")
+    attestation = root / "lfp-280ah.attestation.json"
+    run(
+        "attest",
+        "--key",
+        str(cells_key),
+        "--subject",
+        "88.118.8/LFP-280Ah",
+        "--product-name",
+        "LFP prismatic cell 280 Ah",
+        "--declared-unit",
+        "kilowatt hour",
+        "--pcf",
+        "62.4",
+        "--stage",
+        "rawMaterialAcquisition=40.1",
+        "--stage",
+        "manufacturing=19.3",
+        "--stage",
+        "distribution=3.0",
+        "--boundary",
+        "cradle-to-gate",
+        "--period-start",
+        "2025-01-01T00:00:00Z",
+        "--period-end",
+        "2026-01-01T00:00:00Z",
+        "--geography",
+        "CN-JS",
+        "--primary-data-share",
+        "70",
+        "--out",
+        str(attestation),
+    )
+    pushed = run("push", *home, str(attestation))
+    logged = re.search(r"logged at index (\d+)", pushed)
+    if logged is None:
+        print("demo: the attestation was not logged", file=sys.stderr)
+        return 1
+    index = logged.group(1)
+
+    print("\nA cell maker cannot speak for another enterprise's products (exit 2 expected):")
+    foreign = root / "foreign.attestation.json"
+    run(
+        "attest",
+        "--key",
+        str(cells_key),
+        "--subject",
+        "88.230.5/PV-M10-550W",
+        "--declared-unit",
+        "kilogram",
+        "--pcf",
+        "1.0",
+        "--stage",
+        "manufacturing=1.0",
+        "--boundary",
+        "cradle-to-gate",
+        "--period-start",
+        "2025-01-01T00:00:00Z",
+        "--period-end",
+        "2026-01-01T00:00:00Z",
+        "--geography",
+        "CN-JS",
+        "--out",
+        str(foreign),
+        show=False,
+    )
+    print(f"$ carbontrail push --home {root} {foreign}")
+    if cli(["push", *home, str(foreign)]) != 2:
+        print("demo: the foreign attestation should have been refused", file=sys.stderr)
+        return 1
+
+    print("\n== What the log holds, and an offline proof of it")
+    run("log", "checkpoint", *home)
+    record = root / f"record-{index}.json"
+    record.write_text(run("log", "entry", *home, index))
+    receipt_path = root / f"receipt-{index}.txt"
+    receipt_path.write_text(run("log", "prove", *home, index))
+    run("log", "verify-receipt", str(receipt_path), "--entry", str(record), "--policy", str(policy))
 
     print("\nA receipt for one entry does not verify for another (exit 1 expected):")
-    print(f"$ carbontrail log verify-receipt {receipt_path} --entry {files[7]} --policy {policy}")
-    status = cli(["log", "verify-receipt", str(receipt_path), "--entry", files[7], "--policy", str(policy)])
-    if status != 1:
-        print("demo: the tampered receipt check should have failed", file=sys.stderr)
+    other = root / "record-0.json"
+    other.write_text(run("log", "entry", *home, "0", show=False))
+    print(f"$ carbontrail log verify-receipt {receipt_path} --entry {other} --policy {policy}")
+    if cli(["log", "verify-receipt", str(receipt_path), "--entry", str(other), "--policy", str(policy)]) != 1:
+        print("demo: the mismatched receipt check should have failed", file=sys.stderr)
         return 1
-    print("\nNor does it verify under a policy that wants a witness that did not cosign (exit 1 expected):")
-    other_home = str(HOME / "other-witness")
+    print("\nNor under a policy that wants a witness that did not cosign (exit 1 expected):")
+    other_home = str(root / "other-witness")
     other_key = run("witness", "init", "--home", other_home, "--name", "other.local", show=False).split()[-1]
-    print(f"$ carbontrail log verify-receipt {receipt_path} --entry {files[6]} --vkey {vkey} \\")
+    print(f"$ carbontrail log verify-receipt {receipt_path} --entry {record} --vkey {vkey} \\")
     print(f"      --witness {other_key}")
     status = cli(
         [
@@ -128,7 +215,7 @@ def main() -> int:
             "verify-receipt",
             str(receipt_path),
             "--entry",
-            files[6],
+            str(record),
             "--vkey",
             vkey,
             "--witness",
@@ -139,14 +226,21 @@ def main() -> int:
         print("demo: a receipt without the required cosignature should have failed", file=sys.stderr)
         return 1
 
-    run("log", "consistency", *home, "5", "12")
-    run("log", "export", *home, str(HOME / "static"))
-    tiles = sorted(str(p.relative_to(HOME / "static")) for p in (HOME / "static").rglob("*") if p.is_file())
-    print(json.dumps(tiles, indent=1))
+    size = int(run("log", "checkpoint", *home, show=False).splitlines()[1])
+    run("log", "consistency", *home, "1", str(size))
+    run("log", "export", *home, str(root / "static"))
+    run("org", "show", *home, cells)
     run("log", "fsck", *home)
     server.should_exit = True
-    print("\ndemo: done. The log is in ./var/demo; `carbontrail serve --home var/demo` serves it.")
+    print(f"\ndemo: done. All is in {root}; `carbontrail serve --home {root}` serves the log and the API.")
     return 0
+
+
+def uscc(body: str) -> str:
+    """A valid Unified Social Credit Code: ``body`` (17 characters) and its GB 32100-2015 check character."""
+    from identifiers.uscc import uscc_check_character
+
+    return body + uscc_check_character(body)
 
 
 if __name__ == "__main__":
