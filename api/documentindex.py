@@ -3,7 +3,8 @@
 The registry answers who may sign; this module answers the rest of a document's admission rules (docs/
 attestations-api.md, "Admission"): which attestation a digest names, its product and issuing organisation,
 whether it is revoked or superseded as of an index, whether an organisation already has a current
-attestation of a product for a reference period, and whether a dataset or benchmark version is taken.
+attestation of a product for a reference period, whether a dataset or benchmark version is taken, and which
+passport of a product by an organisation is current (a newer one supersedes it).
 
 A :class:`BatchIndex` is read once per sequencer batch, in bulk, inside the batch's locked transaction (so it
 is what the log holds just before the batch), for exactly the digests, products and versions the batch's
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from api.orm import AttestationRow, EndorsementRow, PublicationRow
+from api.orm import AttestationRow, EndorsementRow, PassportRow, PublicationRow
 from passport.errors import AttestationError
 from passport.quantity import parse_date_time
 
@@ -108,17 +109,31 @@ class NewPublication:
     org: str
 
 
-Effect = NewAttestation | Supersede | Revoke | NewEndorsement | NewPublication
+@dataclass(frozen=True)
+class NewPassport:
+    """A passport of ``product`` by ``org`` logged at ``index``; it supersedes the passports ``replaces``
+    (the organisation's current ones of the same product) from that index on."""
+
+    digest: str
+    index: int
+    product: str
+    org: str
+    replaces: tuple[str, ...] = ()
+
+
+Effect = NewAttestation | Supersede | Revoke | NewEndorsement | NewPublication | NewPassport
 """What an accepted document changes in the document tables."""
 
 
 @dataclass(frozen=True)
 class Wants:
-    """What a batch's documents name: attestation digests, products, and dataset/benchmark versions."""
+    """What a batch's documents name: attestation digests, products, dataset/benchmark versions, and the
+    products of passports."""
 
     digests: frozenset[str] = frozenset()
     products: frozenset[str] = frozenset()
     publications: frozenset[tuple[str, str, str]] = frozenset()
+    passports: frozenset[str] = frozenset()
 
 
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
@@ -146,7 +161,12 @@ def _logged(row: AttestationRow | Any) -> Logged:
 class BatchIndex:
     """The attestations and publications a batch's documents name, as of the batch's current index."""
 
-    def __init__(self, attestations: Iterable[Logged] = (), publications: Iterable[tuple[Any, ...]] = ()):
+    def __init__(
+        self,
+        attestations: Iterable[Logged] = (),
+        publications: Iterable[tuple[Any, ...]] = (),
+        passports: Iterable[tuple[str, str, str]] = (),
+    ):
         self._attestations: dict[str, Logged] = {}
         self._by_product: dict[str, set[str]] = {}
         for logged in attestations:
@@ -154,11 +174,16 @@ class BatchIndex:
         self._publications: dict[tuple[str, str, str], str] = {
             (kind, name, version): digest for kind, name, version, digest in publications
         }
+        # The current passport digests of each (organisation, product).
+        self._passports: dict[tuple[str, str], set[str]] = {}
+        for digest, product, org in passports:
+            self._passports.setdefault((org, product), set()).add(digest)
 
     @classmethod
     def load(cls, conn: Connection, wants: Wants) -> BatchIndex:
         """Read what ``wants`` names through ``conn`` (the sequencer's transaction): the attestations with
-        those digests, the current attestations of those products, the publications of those versions."""
+        those digests, the current attestations of those products, the publications of those versions, the
+        current passports of the passports' products."""
         att = AttestationRow
         columns = (att.digest, att.log_index, att.product, att.org, att.period_start, att.period_end,
                    att.supersedes, att.superseded_at, att.superseded_by, att.revoked_at,
@@ -180,7 +205,14 @@ class BatchIndex:
                 select(pub.kind, pub.name, pub.version, pub.digest).where(pub.name.in_(chunk))
             )
             publications.extend(tuple(row) for row in found)
-        return cls(rows.values(), publications)
+        passports: list[tuple[str, str, str]] = []
+        pp = PassportRow
+        for chunk in _chunks(wants.passports):
+            found = conn.execute(
+                select(pp.digest, pp.product, pp.org).where(pp.product.in_(chunk), pp.superseded_at.is_(None))
+            )
+            passports.extend((row.digest, row.product, row.org) for row in found)
+        return cls(rows.values(), publications, passports)
 
     def _put(self, logged: Logged) -> None:
         self._attestations[logged.digest] = logged
@@ -201,6 +233,10 @@ class BatchIndex:
         """The digest of the credential that published this version, if one was logged."""
         return self._publications.get((kind, name, version))
 
+    def current_passports(self, org: str, product: str) -> tuple[str, ...]:
+        """The digests of the current passports of ``product`` by ``org`` (sorted; normally at most one)."""
+        return tuple(sorted(self._passports.get((org, product), ())))
+
     def apply(self, effect: Effect) -> None:
         """Record an accepted document's effect, for the entries after it in the batch."""
         if isinstance(effect, NewAttestation):
@@ -213,6 +249,8 @@ class BatchIndex:
             self._put(replace(self._attestations[effect.digest], revoked_at=effect.at, revoked_by=effect.by))
         elif isinstance(effect, NewPublication):
             self._publications[(effect.kind, effect.name, effect.version)] = effect.digest
+        elif isinstance(effect, NewPassport):
+            self._passports[(effect.org, effect.product)] = {effect.digest}
 
 
 def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
@@ -257,6 +295,16 @@ def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
                 for p in publications
             ],
         )  # fmt: skip
+    passports = [e for e in effects if isinstance(e, NewPassport)]
+    if passports:
+        conn.execute(
+            insert(PassportRow),
+            [
+                {"digest": p.digest, "log_index": p.index, "product": p.product, "org": p.org,
+                 "superseded_at": None, "superseded_by": None}
+                for p in passports
+            ],
+        )  # fmt: skip
     att = AttestationRow
     for effect in effects:
         # Status changes come after the inserts: the attestation may be logged earlier in the same batch.
@@ -271,4 +319,10 @@ def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
                 update(att)
                 .where(att.digest == effect.digest, att.revoked_at.is_(None))
                 .values(revoked_at=effect.at, revoked_by=effect.by)
+            )
+        elif isinstance(effect, NewPassport) and effect.replaces:
+            conn.execute(
+                update(PassportRow)
+                .where(PassportRow.digest.in_(effect.replaces), PassportRow.superseded_at.is_(None))
+                .values(superseded_at=effect.index, superseded_by=effect.digest)
             )

@@ -3,6 +3,7 @@
 * ``credential``: every logged credential's JCS form (RFC 8785), content-addressed by ``sha256:<hex>`` of it.
 * ``document``: one row per log entry that records a credential: its kind, subject and issuer, by log index,
   so the registry can be replayed in log order and documents found by subject.
+* ``attestation``, ``endorsement``, ``publication``, ``passport``: each kind's index and status.
 
 Rows are written in the sequencer's transaction, by its accept hook, so a document is stored exactly when its
 log entry is: never half-stored, never stored when refused.
@@ -85,3 +86,18 @@ class PublicationRow(Base):
     digest: Mapped[str] = mapped_column(String(71))
     log_index: Mapped[int] = mapped_column(BigInteger)
     org: Mapped[str] = mapped_column(String(18))
+
+
+class PassportRow(Base):
+    """A logged product passport: superseded from ``superseded_at`` on by the newer passport of the same
+    product by the same organisation (``superseded_by``), None while it is the current one."""
+
+    __tablename__ = "passport"
+    digest: Mapped[str] = mapped_column(String(71), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    product: Mapped[str] = mapped_column(Text)
+    org: Mapped[str] = mapped_column(String(18))
+    superseded_at: Mapped[int | None] = mapped_column(BigInteger)
+    superseded_by: Mapped[str | None] = mapped_column(String(71))
+
+    __table_args__ = (Index("passport_product", "product", "log_index"),)
