@@ -1,0 +1,77 @@
+"""Reading passports back: a product's passports, latest valid first (docs/passport-api.md).
+
+Plain functions over the ``passport`` table (``api/orm.py``) that the HTTP routes and the CLI both call. A
+passport is ``superseded`` from the index of its organisation's next passport of the same product, ``valid``
+otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from api.orm import Credential, Document, PassportRow
+
+
+def _summary(row: Any, body: bytes, issuer_key: str | None) -> dict[str, Any]:
+    subject = json.loads(body)["credentialSubject"]
+    scorecard = subject.get("emissionsScorecard", {})
+    claims = subject.get("conformityClaim") or []
+    grade = claims[0].get("grade") if claims and isinstance(claims[0], dict) else None
+    return {
+        "credential": row.digest,
+        "index": row.log_index,
+        "product": row.product,
+        "issuer": row.org,
+        "issuerKey": issuer_key,
+        "status": "valid" if row.superseded_at is None else "superseded",
+        "supersededBy": None
+        if row.superseded_at is None
+        else {"credential": row.superseded_by, "index": row.superseded_at},
+        "disclosure": subject.get("disclosure"),
+        "grade": grade,
+        "figures": {
+            name: scorecard[name]
+            for name in ("declaredUnit", "unitaryProductAmount", "pcfExcludingBiogenic", "boundary", "stages")
+            if name in scorecard
+        },
+    }
+
+
+def product_passports(conn: Connection, product: str) -> list[dict[str, Any]]:
+    """Every logged passport of ``product`` (canonical text): the valid ones first, newest first, then the
+    superseded ones, newest first; each with its status, grade and main figures."""
+    rows = list(
+        conn.execute(
+            select(PassportRow.__table__)
+            .where(PassportRow.product == product)
+            .order_by(PassportRow.log_index.desc())
+        )
+    )
+    rows.sort(key=lambda r: r.superseded_at is not None)  # stable: newest first within each group
+    digests = [r.digest for r in rows]
+    bodies = dict(
+        conn.execute(select(Credential.digest, Credential.body).where(Credential.digest.in_(digests)))
+    )
+    keys = dict(
+        conn.execute(
+            select(Document.log_index, Document.issuer).where(
+                Document.log_index.in_([r.log_index for r in rows])
+            )
+        )
+    )
+    return [_summary(r, bytes(bodies[r.digest]), keys.get(r.log_index)) for r in rows]
+
+
+def latest_passport(conn: Connection, product: str) -> tuple[dict[str, Any], bytes] | None:
+    """The newest valid passport of ``product`` and its exact stored bytes, or None."""
+    for summary in product_passports(conn, product):
+        if summary["status"] == "valid":
+            body = conn.execute(
+                select(Credential.body).where(Credential.digest == summary["credential"])
+            ).scalar()
+            assert body is not None  # stored with its log entry
+            return summary, bytes(body)
+    return None
