@@ -12,11 +12,11 @@ holds) and C2SP tlog-checkpoint / signed-note (what each checkpoint says and who
 4. every checkpoint note opens with the log's key, names the log's origin, and states the stored size and
    root; that root is the one the entries give; no checkpoint is past the log, and the log's size has one.
 
-It streams: entries are read ``chunk`` rows at a time and folded into one compact range
-(:class:`ledger.compact.CompactRange`), which yields every node hash once (the tile-level ones and the inner
-nodes between them); only the tile being filled at each level is held, so memory is O(log n) plus one chunk,
-whatever the log's size. Nothing trusts the stored tiles while recomputing, and the recomputation does not use
-the sequencer's tile writer (``ledger.tilebuild``), so a bug there cannot hide itself.
+It streams: entries are read ``chunk`` rows at a time and fed to :class:`ledger.tilereplay.TileReplay` (the
+recomputation ``verifier.audit`` uses too), which yields every node hash once (the tile-level ones and the
+inner nodes between them); only the tile being filled at each level is held, so memory is O(log n) plus one
+chunk, whatever the log's size. Nothing trusts the stored tiles while recomputing, and the recomputation does
+not use the sequencer's tile writer (``ledger.tilebuild``), so a bug there cannot hide itself.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select, tuple_
 
 from ledger.checkpoint import open_checkpoint
-from ledger.compact import CompactRange, NodeID
 from ledger.errors import FsckError, LedgerError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from ledger.note import Verifier
 from ledger.storage.orm import Checkpoint, HashTile, LogEntry, TileTail
 from ledger.storage.store import LogStore, size_of
-from ledger.tiles import MAX_LEVEL, TILE_HEIGHT, TILE_WIDTH, tile_position
+from ledger.tilereplay import ReplayedTile, TileReplay
+from ledger.tiles import MAX_LEVEL, TILE_HEIGHT, TILE_WIDTH
 
 __all__ = ["FsckReport", "fsck"]
 
@@ -51,53 +51,6 @@ class FsckReport:
     tiles: int
     """Hash tiles checked: full tiles and the incomplete tile of each level."""
     checkpoints: int
-
-
-@dataclass(frozen=True)
-class _Tile:
-    level: int
-    index: int
-    hashes: bytes
-    inner: bytes
-
-
-class _TileBuilder:
-    """Collects the node hashes a compact range visits into tiles, one tile per level at a time: the tile's
-    own hashes, and its inner nodes by height (as ``ledger.tilebuild`` lays them out)."""
-
-    def __init__(self) -> None:
-        self.filling: dict[int, bytearray] = {}
-        self.inner: dict[int, list[bytearray]] = {}
-        self.complete: list[_Tile] = []
-
-    def visit(self, node: NodeID, h: bytes) -> None:
-        level, rise = divmod(node.level, TILE_HEIGHT)
-        if rise:
-            # An inner node of a level-``level`` tile. Nodes of one height are visited left to right.
-            heights = self.inner.setdefault(level, [bytearray() for _ in range(TILE_HEIGHT)])
-            heights[rise] += h
-            if rise == TILE_HEIGHT - 1 and node.index & 1:
-                # The last inner node of the tile: it is complete (its own hashes were visited before).
-                index = node.index >> 1
-                buf = self.filling[level]
-                assert len(buf) == TILE_WIDTH * HASH_SIZE
-                inner = b"".join(bytes(heights[r]) for r in range(1, TILE_HEIGHT))
-                self.complete.append(_Tile(level, index, bytes(buf), inner))
-                buf.clear()
-                for r in range(TILE_HEIGHT):
-                    heights[r].clear()
-            return
-        place = tile_position(node)
-        assert place is not None
-        _, _, offset = place
-        buf = self.filling.setdefault(level, bytearray())
-        # Nodes of one level are visited left to right, so the offset is always the buffer's length.
-        assert len(buf) == offset * HASH_SIZE
-        buf += h
-
-    def take_complete(self) -> list[_Tile]:
-        done, self.complete = self.complete, []
-        return done
 
 
 def _fail(kind: str, location: str, message: str) -> FsckError:
@@ -156,7 +109,7 @@ class _CheckpointChecker:
         self.checked += 1
 
 
-def _check_full_tiles(conn: Connection, tiles: list[_Tile]) -> int:
+def _check_full_tiles(conn: Connection, tiles: list[ReplayedTile]) -> int:
     """Compare recomputed full tiles with the stored ones; return how many were checked."""
     if not tiles:
         return 0
@@ -196,7 +149,7 @@ def _check_extra_tiles(conn: Connection, size: int) -> None:
             )
 
 
-def _check_tails(conn: Connection, size: int, filling: dict[int, bytearray]) -> int:
+def _check_tails(conn: Connection, size: int, filling: dict[int, bytes]) -> int:
     """Check the tail rows against the incomplete tile of each level; return how many tiles were checked."""
     for level in conn.execute(select(TileTail.level).distinct().order_by(TileTail.level)).scalars():
         hashes = size >> (TILE_HEIGHT * level) if 0 <= level <= MAX_LEVEL else 0
@@ -289,8 +242,7 @@ def _check(conn: Connection, origin: str, verifiers: Sequence[Verifier], chunk: 
     if lowest is not None and lowest < 0:
         raise _fail("gap", f"entry {lowest}", "an entry has a negative index")
 
-    edge = CompactRange.empty()
-    tiles = _TileBuilder()
+    replay = TileReplay()
     checkpoints = _CheckpointChecker(origin, verifiers)
     full_tiles = 0
     for _size, stored_root, note in _checkpoint_rows(conn, 0, 0):
@@ -306,15 +258,15 @@ def _check(conn: Connection, origin: str, verifiers: Sequence[Verifier], chunk: 
             computed = leaf_hash(data)
             if not _same(stored_hash, computed):
                 raise _fail("leaf_hash", f"entry {idx}", "the stored leaf hash is not the entry's hash")
-            edge.append(computed, tiles.visit)
-            while due and due[-1][0] == edge.end:
+            replay.append(computed)
+            while due and due[-1][0] == replay.size:
                 # Check the tiles completed so far first: the error reported is then the first in log order.
-                full_tiles += _check_full_tiles(conn, tiles.take_complete())
+                full_tiles += _check_full_tiles(conn, replay.take_complete())
                 cp_size, cp_root, note = due.pop()
-                checkpoints.check(cp_size, cp_root, note, edge.root())
+                checkpoints.check(cp_size, cp_root, note, replay.root())
         if len(rows) != end - start:
             raise _fail("gap", f"entry {start + len(rows)}", "the entry is missing")
-        full_tiles += _check_full_tiles(conn, tiles.take_complete())
+        full_tiles += _check_full_tiles(conn, replay.take_complete())
 
     extra = conn.execute(
         select(Checkpoint.size)
@@ -326,5 +278,5 @@ def _check(conn: Connection, origin: str, verifiers: Sequence[Verifier], chunk: 
     if size and conn.execute(select(Checkpoint.size).where(Checkpoint.size == size)).first() is None:
         raise _fail("checkpoint_missing", f"checkpoint {size}", "no checkpoint was signed at the log's size")
     _check_extra_tiles(conn, size)
-    partial = _check_tails(conn, size, tiles.filling)
+    partial = _check_tails(conn, size, dict(enumerate(replay.partial_tiles())))
     return FsckReport(entries=size, tiles=full_tiles + partial, checkpoints=checkpoints.checked)
