@@ -17,7 +17,7 @@ attestation value that exists is a valid one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -115,9 +115,12 @@ class Attestation:
     factor_datasets: tuple[fp.FactorDatasetRef, ...] = ()
     supersedes: str | None = None
     extensions: tuple[fp.PactExtension, ...] = field(default=())
+    _decimals_parsed: InitVar[bool] = False
+    """Set only by the wire parser, every decimal of which ``parse_decimal`` read: the decimal rule then
+    already holds and is not checked twice (not a field: a copy is checked in full)."""
 
-    def __post_init__(self) -> None:
-        validate_attestation(self)
+    def __post_init__(self, _decimals_parsed: bool) -> None:
+        validate_attestation(self, decimals_checked=_decimals_parsed)
 
     def with_changes(self, **changes: Any) -> Attestation:
         """A copy with some fields changed (validated like any new attestation)."""
@@ -304,7 +307,7 @@ def _from_subject(subject: Any) -> Attestation:
         values["dqi"] = fp.DataQuality(**_decimals(q, wire, "dqi"))
     if "uncertainty" in s:
         values["uncertainty"] = fp.uncertainty_from_wire(s["uncertainty"], "uncertainty", AttestationError)
-    return Attestation(**values)
+    return Attestation(**values, _decimals_parsed=True)
 
 
 # --- signing and parsing ----------------------------------------------------------------------------------
@@ -340,12 +343,18 @@ def is_attestation(data: Mapping[str, Any]) -> bool:
     return is_kind(KIND, data)
 
 
-def parse_attestation(doc: SignedDocument) -> tuple[Attestation, bytes]:
+def parse_attestation(
+    doc: SignedDocument, *, secured: dict[str, Any] | None = None
+) -> tuple[Attestation, bytes]:
     """Check and verify a footprint attestation; return it and the raw public key that signed it.
 
     Steps: 1. the envelope (passport/envelope.py) and 2. the subject with every rule, before any hashing;
     3. the proof on the exact bytes, and the issuer is the key that signed. Whether that key may speak for the
     product is the registry's question, asked by the pipeline at the document's log index.
+
+    Every step works on one parse of ``doc.raw``: ``secured`` if given (a parse made for this call and
+    unchanged, as :func:`~passport.dataintegrity.verify_credential` requires: a caller that has just made
+    ``doc`` with :meth:`SignedDocument.from_bytes` may pass ``dict(doc.data)``), otherwise a fresh one.
 
     Raises:
         MalformedCredentialError: the bytes are not a credential.
@@ -355,7 +364,9 @@ def parse_attestation(doc: SignedDocument) -> tuple[Attestation, bytes]:
             verify.
         IssuerError: the issuer is not the did:key of the key that signed.
     """
-    envelope = check_envelope(KIND, doc.parse())
+    if secured is None:
+        secured = doc.parse()
+    envelope = check_envelope(KIND, secured)
     att = _from_subject(envelope.subject)
-    verified = verify_envelope(KIND, doc, envelope)
+    verified = verify_envelope(KIND, doc, envelope, secured)
     return att, verified.public_key

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from identifiers.errors import DidError
 from identifiers.multikey import public_key_from_did_key
 from passport.contexts import CREDENTIALS_V2, check_context_urls
-from passport.document import SignedDocument, canonical_json
+from passport.document import SignedDocument, canonical_json, canonical_without
 from passport.errors import (
     MalformedCredentialError,
     MalformedProofError,
@@ -161,6 +161,24 @@ def encode_proof_value(signature: bytes) -> str:
     return "z" + base58.b58encode(signature).decode("ascii")
 
 
+_BASE58BTC = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE58_VALUE = {c: i for i, c in enumerate(_BASE58BTC)}
+
+
+def _base58_decode(text: str) -> bytes:
+    # The base58btc alphabet read as one big number; each leading "1" is a zero byte. As the base58
+    # package's b58decode (the encoder's counterpart): trailing white space is ignored.
+    text = text.rstrip()
+    digits = text.lstrip("1")
+    number = 0
+    try:
+        for char in digits:
+            number = number * 58 + _BASE58_VALUE[char]
+    except KeyError as e:
+        raise ValueError(f"invalid base58 character {e.args[0]!r}") from None
+    return bytes(len(text) - len(digits)) + number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
 def decode_proof_value(value: Any) -> bytes:
     """The 64 signature bytes of a ``proofValue``.
 
@@ -170,7 +188,7 @@ def decode_proof_value(value: Any) -> bytes:
     if not isinstance(value, str) or not value.startswith("z") or len(value) > 100:
         raise MalformedProofError("proofValue must be a base58btc multibase string ('z...')")
     try:
-        signature = base58.b58decode(value[1:])
+        signature = _base58_decode(value[1:])
     except ValueError as e:
         raise MalformedProofError("proofValue is not valid base58btc") from e
     # Leading "1"s encode leading zero bytes, so any other spelling of 64 bytes decodes to another length.
@@ -339,6 +357,7 @@ def _check_proof_shape(proof: Any) -> dict[str, Any]:
 def verify_credential(
     document: SignedDocument | bytes,
     *,
+    secured: dict[str, Any] | None = None,
     resolver: VerificationMethodResolver | None = None,
     expected_proof_purpose: str = ASSERTION_METHOD,
     loader: DocumentLoader = DEFAULT_LOADER,
@@ -350,6 +369,10 @@ def verify_credential(
 
     Args:
         document: the secured credential (a SignedDocument or the bytes received).
+        secured: a parse of the document's bytes that the caller made for this verification and left
+            unchanged (a caller that checked its kind's rules on that parse spares a second one); by default
+            the bytes are parsed here. ``document.canonical`` is taken as the JCS form of that parse, as
+            :meth:`SignedDocument.from_bytes` made it.
         resolver: resolves non-did:key verification methods to Ed25519 keys.
         expected_proof_purpose: the proof purpose the caller relies on.
         loader: the document loader for ``eddsa-rdfc-2022``.
@@ -368,9 +391,15 @@ def verify_credential(
         VerificationMethodError: the verification method does not resolve to an Ed25519 key.
         ProofError: the signature does not verify.
     """
-    signed = document if isinstance(document, SignedDocument) else SignedDocument.from_bytes(document)
     # 1. Parse the exact bytes afresh; never trust a model that may have been changed since.
-    secured = signed.parse()
+    if isinstance(document, SignedDocument):
+        signed = document
+        if secured is None:
+            secured = document.parse()
+    else:
+        signed = SignedDocument.from_bytes(document)
+        if secured is None:
+            secured = dict(signed.data)  # parsed just now, into a model nobody else holds
     # 2. Check the proof's shape and purpose before any canonicalization or hashing.
     proof = _check_proof_shape(secured.get("proof"))
     cryptosuite = proof["cryptosuite"]
@@ -379,7 +408,7 @@ def verify_credential(
     signature = decode_proof_value(proof["proofValue"])
     # 3. Contexts: the credential's shape, then every URL it names against the allow-list for this suite.
     document_context = _check_document_context(secured)
-    check_context_urls(secured, require_loadable=cryptosuite == EDDSA_RDFC_2022)
+    _check_contexts(signed, secured, proof, require_loadable=cryptosuite == EDDSA_RDFC_2022)
     # 4. Split into the unsecured document and the proof options (vc-di-eddsa 3.x.2 steps 1-2).
     unsecured = {k: v for k, v in secured.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
@@ -392,9 +421,12 @@ def verify_credential(
         unsecured["@context"] = proof_context
     # 5. Resolve the key, then hash and check the signature.
     public_key = _public_key(proof["verificationMethod"], proof["proofPurpose"], resolver)
-    data = _hash_for(cryptosuite, unsecured, options, loader)
+    if cryptosuite == EDDSA_JCS_2022:
+        data = _hash_jcs(signed, secured, proof, unsecured, options)
+    else:
+        data = _hash_for(cryptosuite, unsecured, options, loader)
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
+        _ed25519_key(public_key).verify(signature, data)
     except InvalidSignature as e:
         raise ProofError("the Ed25519 signature does not verify against the document and proof") from e
     except ValueError as e:
@@ -406,4 +438,58 @@ def verify_credential(
         proof_purpose=proof["proofPurpose"],
         created=proof.get("created"),
         document_digest=signed.digest,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _ed25519_key(public_key: bytes) -> Ed25519PublicKey:
+    # A pure function of the 32 bytes (a bad key raises ValueError, which is not cached).
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
+_CONTEXT_KEY = b'"@context":'
+
+
+def _check_contexts(
+    signed: SignedDocument, secured: Mapping[str, Any], proof: Mapping[str, Any], *, require_loadable: bool
+) -> None:
+    # Every "@context" member anywhere in the document shows in its JCS form as the bytes "@context": (a
+    # string's quotes are escaped, and a string value is never followed by a colon). When those are only
+    # the document's own and its proof's, with plain lists of URLs, the rest of the document names no context,
+    # and checking the two is checking every one, in document order (the walk visits the top-level members in
+    # order and only these two hold a context).
+    found = signed.canonical.count(_CONTEXT_KEY)
+    expected = [v for v in (secured.get("@context"), proof.get("@context")) if v is not None]
+    if found == ("@context" in secured) + ("@context" in proof) and all(_urls_only(v) for v in expected):
+        skeleton = {k: v for k, v in secured.items() if k in ("@context", "proof")}
+        check_context_urls(skeleton, require_loadable=require_loadable)
+    else:
+        check_context_urls(secured, require_loadable=require_loadable)
+
+
+def _urls_only(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _hash_jcs(
+    signed: SignedDocument,
+    secured: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    unsecured: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> bytes:
+    # vc-di-eddsa 3.3.3-3.3.5. The unsecured document's JCS form is the secured document's (made when its
+    # bytes were parsed) without the proof member, and the proof configuration's is the proof's without its
+    # proofValue: cut out rather than serialised again, unless the cut cannot be proven exact
+    # (passport.document.canonical_without) or the proof's @context replaced the document's.
+    _check_options(options, EDDSA_JCS_2022)
+    proof_form = canonical_json(dict(proof))
+    document = None
+    context, original = unsecured.get("@context"), secured.get("@context")
+    if _urls_only(context) and _urls_only(original) and context == original:
+        document = canonical_without(signed.canonical, "proof", proof_form)
+    config = canonical_without(proof_form, "proofValue", canonical_json(proof["proofValue"]))
+    return hash_data(
+        document if document is not None else transform_jcs(unsecured),
+        config if config is not None else proof_config_jcs(options),
     )

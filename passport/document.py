@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +28,13 @@ DIGEST_PREFIX = "sha256:"
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise MalformedCredentialError(f"duplicate JSON object key {key!r}")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise MalformedCredentialError(f"duplicate JSON object key {key!r}")
+            seen.add(key)
     return result
 
 
@@ -40,13 +44,51 @@ def _no_constants(name: str) -> Any:
 
 _MAX_SAFE_INTEGER = 2**53 - 1
 
+_PARSE = threading.local()
+"""Per thread: whether the parse in progress read a number that JCS writes differently from ``json.dumps``."""
+
 
 def _integer(text: str) -> int | float:
     # RFC 8785 numbers are IEEE 754 doubles, and a JCS serialiser writes large doubles in integer notation
     # (2.0**60 as "1152921504606846976"). Beyond the safe integer range, read an integer literal as the
     # nearest double, as ECMAScript's JSON.parse does, so every verifier sees the same number.
     value = int(text)
-    return value if abs(value) <= _MAX_SAFE_INTEGER else float(text)
+    if abs(value) <= _MAX_SAFE_INTEGER:
+        return value
+    _PARSE.inexact = True
+    return float(text)
+
+
+def _float(text: str) -> float:
+    _PARSE.inexact = True
+    return float(text)
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_int=_integer, parse_float=_float
+)
+_NON_BMP_UTF8 = re.compile(rb"[\xf0-\xf7]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
+
+
+def _parse(raw: bytes) -> tuple[Any, bool]:
+    """Parse strictly (:func:`parse_json`); also say whether the value is certainly *plain*: no float, no
+    integer beyond the safe range, no character beyond U+FFFF (so ``json.dumps`` writes its JCS form)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise MalformedCredentialError("JSON text must not start with a byte-order mark")
+    _PARSE.inexact = False
+    try:
+        value = _DECODER.decode(raw.decode("utf-8"))
+    except MalformedCredentialError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise MalformedCredentialError(f"not valid JSON: {e}") from e
+    plain = (
+        not _PARSE.inexact
+        and _SURROGATE_ESCAPE.search(raw) is None
+        and (raw.isascii() or _NON_BMP_UTF8.search(raw) is None)
+    )
+    return value, plain
 
 
 def parse_json(raw: bytes) -> Any:
@@ -55,17 +97,7 @@ def parse_json(raw: bytes) -> Any:
     Raises:
         MalformedCredentialError: the bytes are not strict UTF-8 JSON.
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise MalformedCredentialError("JSON text must not start with a byte-order mark")
-    try:
-        text = raw.decode("utf-8")
-        return json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_int=_integer
-        )
-    except MalformedCredentialError:
-        raise
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise MalformedCredentialError(f"not valid JSON: {e}") from e
+    return _parse(raw)[0]
 
 
 def _plain(value: Any) -> bool:
@@ -98,14 +130,48 @@ def canonical_json(value: Any) -> bytes:
         MalformedCredentialError: the value has no JCS form (non-finite or out-of-range numbers, lone
             surrogates, non-JSON types).
     """
+    return _canonical(value, _plain(value))
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+"""``json.dumps``'s encoder for the JCS fast path, made once (it keeps no state between calls)."""
+
+
+def _canonical(value: Any, plain: bool) -> bytes:
+    # ``plain`` says the value needs no check (its parse saw no float, no large integer, no character beyond
+    # U+FFFF): the C encoder writes its JCS form.
     try:
-        if _plain(value):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
-                "utf-8"
-            )
+        if plain:
+            return _ENCODER.encode(value).encode("utf-8")
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, TypeError, ValueError, RecursionError) as e:
         raise MalformedCredentialError(f"value has no RFC 8785 canonical form: {e}") from e
+
+
+def canonical_without(canonical: bytes, key: str, value: bytes) -> bytes | None:
+    """The JCS form of a JSON object without its top-level member ``key``, cut out of the whole object's JCS
+    form instead of serialising the rest again.
+
+    ``canonical`` is the object's JCS form and ``value`` the JCS form of its member ``key``'s value. JCS is
+    compositional: the object's form is ``{`` + its members' forms ``"key":value``, sorted, joined by ``,``
+    + ``}``, so the member's bytes occur at the top level. When they occur exactly once, that occurrence is
+    the top-level member, and cutting it (with one adjacent comma) leaves the JCS form of the rest. When they
+    occur more than once (a nested object holds the same member), the answer is None and the caller
+    serialises the rest itself.
+
+    Raises:
+        MalformedCredentialError: ``key`` has no JCS form.
+    """
+    member = _canonical(key, True) + b":" + value
+    start = canonical.find(member)
+    if start < 1 or canonical.find(member, start + 1) != -1:
+        return None
+    end = start + len(member)
+    if canonical[start - 1] == 0x2C:  # ',' before: a member precedes it
+        return canonical[: start - 1] + canonical[end:]
+    if canonical[end] == 0x2C:  # the first member, others follow
+        return canonical[:start] + canonical[end + 1 :]
+    return canonical[:start] + canonical[end:]
 
 
 def jcs_digest(value: Any) -> str:
@@ -137,10 +203,10 @@ class SignedDocument:
         Raises:
             MalformedCredentialError: the bytes are not strict JSON, not a JSON object, or have no JCS form.
         """
-        data = parse_json(bytes(raw))
+        data, plain = _parse(bytes(raw))
         if not isinstance(data, dict):
             raise MalformedCredentialError("a credential must be a JSON object")
-        canonical = canonical_json(data)
+        canonical = _canonical(data, plain or _plain(data))
         return cls(bytes(raw), data, canonical, DIGEST_PREFIX + hashlib.sha256(canonical).hexdigest())
 
     @classmethod

@@ -18,6 +18,7 @@ subject, and only then :func:`verify_envelope` verifies the proof on the exact b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -182,10 +183,10 @@ def check_envelope(kind: Kind, data: Mapping[str, Any]) -> Envelope:
     if not isinstance(issuer, str):
         raise err("shape", "the issuer is the signing key's did:key, as a string")
     try:
-        issuer_key = parse_did_key(issuer).public_key
+        issuer_key = _canonical_did_key(issuer)
     except IdentifierError as e:
         raise err("shape", f"the issuer is not a canonical did:key: {e.message}") from e
-    if issuer != did_key_from_public_key(issuer_key):
+    if issuer_key is None:
         raise err("shape", "the issuer is not a canonical did:key")
     proof = data.get("proof")
     if (
@@ -200,8 +201,27 @@ def check_envelope(kind: Kind, data: Mapping[str, Any]) -> Envelope:
     return Envelope(issuer_key, valid_from, valid_until, subject)
 
 
-def verify_envelope(kind: Kind, doc: SignedDocument, envelope: Envelope) -> VerifiedProof:
+@functools.lru_cache(maxsize=1024)
+def _canonical_did_key(issuer: str) -> bytes | None:
+    # The key a did:key issuer names, or None if the text is not that key's canonical did:key. A pure
+    # function of the text, cached: a supplier signs many credentials (errors raise and are not cached).
+    key = parse_did_key(issuer).public_key
+    return key if issuer == did_key_from_public_key(key) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _verification_method(key: bytes) -> str:
+    return did_key_verification_method(key)
+
+
+def verify_envelope(
+    kind: Kind, doc: SignedDocument, envelope: Envelope, secured: dict[str, Any] | None = None
+) -> VerifiedProof:
     """Verify the proof on the exact bytes and that the issuer is the key that signed.
+
+    ``secured``, if given, is the parse of ``doc.raw`` the envelope was checked on, made for this
+    verification and unchanged (see :func:`~passport.dataintegrity.verify_credential`); otherwise the bytes
+    are parsed again.
 
     Raises:
         MalformedProofError, ProofPurposeError, ContextNotAllowedError, VerificationMethodError, ProofError:
@@ -209,12 +229,11 @@ def verify_envelope(kind: Kind, doc: SignedDocument, envelope: Envelope) -> Veri
         UnsupportedCryptosuiteError: a cryptosuite the kind does not allow.
         IssuerError: the issuer is not the did:key of the key that signed.
     """
-    verified = verify_credential(doc)
+    verified = verify_credential(doc, secured=secured)
     if verified.cryptosuite not in kind.cryptosuites:
         raise UnsupportedCryptosuiteError(f"{kind.type_name} credentials are signed {kind.cryptosuites}")
-    if (
-        verified.public_key != envelope.issuer_key
-        or verified.verification_method != did_key_verification_method(envelope.issuer_key)
+    if verified.public_key != envelope.issuer_key or verified.verification_method != _verification_method(
+        envelope.issuer_key
     ):
         raise IssuerError(f"the {kind.type_name}'s issuer is not the did:key of the key that signed it")
     return verified

@@ -34,6 +34,7 @@ EXACT = Context(
 MAX_DIGITS = 30
 MAX_FRACTION_DIGITS = 18
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_SHORT_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,18})?")
 
 DECLARED_UNITS: dict[str, str] = {
     "liter": "L",
@@ -107,6 +108,10 @@ def parse_decimal(value: Any, what: str, error: type[RuleError]) -> Decimal:
     Raises:
         RuleError: ``error`` with rule ``decimal``: not a string, not canonical, or too many digits.
     """
+    # At most 12 integer and 18 fraction digits are within every limit: only a negative zero is wrong then.
+    short = isinstance(value, str) and _SHORT_DECIMAL.fullmatch(value) is not None
+    if short and (value[0] != "-" or value.strip("-0.") != ""):
+        return Decimal(value)
     if not isinstance(value, str):
         raise error("decimal", f"{what} must be a decimal string, not a JSON {type(value).__name__}")
     if len(value) > 64 or _DECIMAL.fullmatch(value) is None:
@@ -138,6 +143,12 @@ def check_decimal(value: Decimal, what: str, error: type[RuleError]) -> None:
     """
     if not isinstance(value, Decimal) or not value.is_finite():
         raise error("decimal", f"{what} must be a finite Decimal")
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite Decimal's exponent
+    # A coefficient has no leading zeros, so its canonical text has at most len(digits) + exponent significant
+    # digits and -exponent fraction digits: within the limits, parse_decimal accepts it (tests check this).
+    if exponent >= -MAX_FRACTION_DIGITS and len(digits) + max(exponent, 0) <= MAX_DIGITS:
+        return
     parse_decimal(format_decimal(value), what, error)
 
 

@@ -16,6 +16,7 @@ Sums are exact (``Decimal`` in a context that raises rather than rounds): no tol
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -26,6 +27,7 @@ from identifiers.errors import IdentifierError
 from identifiers.gtin import Gs1CompanyPrefix
 from identifiers.handle import HandlePrefix
 from identifiers.parse import parse_identifier
+from identifiers.scheme import Identifier
 from passport import footprint as fp
 from passport.errors import AttestationError
 from passport.quantity import (
@@ -72,6 +74,17 @@ def _unique(values: Sequence[Any], what: str) -> None:
         raise _err("duplicate", f"{what} repeats a value")
 
 
+@functools.lru_cache(maxsize=4096)
+def product_identifier(text: str) -> Identifier:
+    """``parse_identifier(text)``, cached: a pure function of the text returning a frozen value, asked for
+    the same product by the attestation's rules and again by its admission.
+
+    Raises:
+        IdentifierError: as ``identifiers.parse.parse_identifier`` (errors are not cached).
+    """
+    return parse_identifier(text)
+
+
 def check_product_id(text: Any) -> None:
     """``attestation.identifier``: a product identifier in its canonical text (a Handle, GTIN, GS1 Digital
     Link or element string, PACT or other URN); organisation codes, DIDs and prefixes are not products.
@@ -82,7 +95,7 @@ def check_product_id(text: Any) -> None:
     if not isinstance(text, str):
         raise _err("identifier", "productId must be a string")
     try:
-        identifier = parse_identifier(text)
+        identifier = product_identifier(text)
     except IdentifierError as e:
         raise _err("identifier", f"productId {text!r}: {e.message}") from e
     if isinstance(identifier, _NOT_PRODUCTS) or identifier.scheme == "uscc":
@@ -246,13 +259,17 @@ def _check_quality(att: Attestation) -> None:
         fp.check_uncertainty(att.uncertainty, att.pcf_excluding_biogenic, AttestationError)
 
 
-def validate_attestation(att: Attestation) -> None:
+def validate_attestation(att: Attestation, *, decimals_checked: bool = False) -> None:
     """Run every attestation rule, in the documented order.
+
+    ``decimals_checked`` says every decimal was read from its wire text by ``parse_decimal``, which refuses
+    what the first rule (``attestation.decimal``) refuses, so that rule is not checked again.
 
     Raises:
         AttestationError: the first broken rule (its ``code`` is ``attestation.<rule>``).
     """
-    _check_decimals(att)
+    if not decimals_checked:
+        _check_decimals(att)
     check_product_id(att.product_id)
     for name in ("product_name", "product_category"):
         if getattr(att, name) is not None:

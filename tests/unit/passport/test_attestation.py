@@ -4,6 +4,7 @@ attestations (both cryptosuites); tampering, foreign issuers, unknown fields, wr
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -175,3 +176,29 @@ def test_pact_extension_data_survives_verbatim() -> None:
     att, _ = pa.parse_attestation(signed(extensions=[extension]))
     assert att.extensions[0].data_value == extension["data"]
     assert att.to_subject()["extensions"] == [extension]
+
+
+@pytest.mark.parametrize(
+    "value", [Decimal("1E+40"), Decimal("0.0000000000000000001"), Decimal("1" * 31), Decimal("NaN")]
+)
+def test_a_parsed_attestation_changed_in_code_is_checked_in_full(value: Decimal) -> None:
+    # Parsing skips the decimal rule (parse_decimal already enforced it); a copy made in code does not.
+    parsed, _ = pa.parse_attestation(signed())
+    assert parsed == base_attestation()
+    with pytest.raises(AttestationError) as e:
+        parsed.with_changes(land_use_emissions=value)
+    assert e.value.code == "attestation.decimal"
+
+
+def test_checking_and_verifying_on_a_given_parse_is_checking_and_verifying_the_bytes() -> None:
+    doc = signed()
+    assert pa.parse_attestation(doc, secured=doc.parse()) == pa.parse_attestation(doc)
+    for changed in (signed(fossilGhgEmissions="61.91"), SignedDocument.from_bytes(flip_byte_at(doc.raw))):
+        with pytest.raises(PassportError):
+            pa.parse_attestation(changed, secured=changed.parse())
+
+
+def flip_byte_at(raw: bytes) -> bytes:
+    """``raw`` with the last digit of the proof value changed (still base58, another signature)."""
+    at = raw.rindex(b'"proofValue":"z') + 20
+    return raw[:at] + (b"2" if raw[at : at + 1] != b"2" else b"3") + raw[at + 1 :]

@@ -11,7 +11,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from passport.document import SignedDocument, canonical_json, jcs_digest, parse_json
+from passport.document import SignedDocument, canonical_json, canonical_without, jcs_digest, parse_json
 from passport.errors import MalformedCredentialError
 
 JSON = st.recursive(
@@ -123,3 +123,62 @@ def test_values_without_a_jcs_form_are_refused() -> None:
         with pytest.raises(MalformedCredentialError) as info:
             SignedDocument.from_json(value)
         assert info.value.code == "passport.malformed"
+
+
+@given(st.dictionaries(KEYS, ANY_JSON, max_size=6), st.booleans(), st.sampled_from([None, 1]), st.booleans())
+def test_parsed_bytes_take_the_fast_jcs_path_only_when_it_is_exact(
+    value: dict[str, Any], ascii_only: bool, indent: Any, sort: bool
+) -> None:
+    # from_bytes skips the value check when the parse saw no float, no large integer and no character beyond
+    # U+FFFF (raw or escaped); whatever the spelling, its JCS form is the reference's.
+    try:
+        reference = rfc8785.dumps(value)
+        spelled = json.dumps(value, ensure_ascii=ascii_only, indent=indent, sort_keys=sort).encode()
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        return
+    assert SignedDocument.from_bytes(spelled).canonical == reference
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"\\ud83d\\ude00": 1, "\\ue000": 2}',
+        '{"\U0001f600": 1, "\ue000": 2}'.encode(),
+        b'{"a": 1.0, "b": 1e21, "c": 5e-7}',
+        b'{"a": 9007199254740993}',
+    ],
+)
+def test_what_json_dumps_would_write_otherwise_goes_to_the_reference(raw: bytes) -> None:
+    document = SignedDocument.from_bytes(raw)
+    assert document.canonical == rfc8785.dumps(parse_json(raw))
+
+
+@given(st.dictionaries(KEYS, ANY_JSON, min_size=1, max_size=6), st.data())
+def test_cutting_a_member_out_agrees_with_serialising_the_rest(
+    value: dict[str, Any], data: st.DataObject
+) -> None:
+    try:
+        whole = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        return
+    key = data.draw(st.sampled_from(sorted(value)))
+    cut = canonical_without(whole, key, rfc8785.dumps(value[key]))
+    rest = {k: v for k, v in value.items() if k != key}
+    assert cut is None or cut == rfc8785.dumps(rest)
+    if whole.count(rfc8785.dumps(key) + b":" + rfc8785.dumps(value[key])) == 1:
+        assert cut == rfc8785.dumps(rest)
+
+
+def test_a_member_repeated_deeper_is_not_cut() -> None:
+    value = {"a": {"proof": {"x": 1}}, "proof": {"x": 1}, "z": 2}
+    assert canonical_without(canonical_json(value), "proof", b'{"x":1}') is None
+    assert canonical_without(canonical_json({"proof": {"x": 1}}), "proof", b'{"x":1}') == b"{}"
+    assert canonical_without(canonical_json({"proof": 1, "z": 2}), "proof", b"1") == b'{"z":2}'
+    assert canonical_without(canonical_json({"a": 0, "proof": 1}), "proof", b"1") == b'{"a":0}'
+
+
+def test_duplicate_keys_are_named_in_the_error() -> None:
+    with pytest.raises(MalformedCredentialError) as info:
+        parse_json(b'{"a": 1, "b": {"c": 1, "d": 2, "c": 3}}')
+    assert info.value.code == "passport.malformed"
+    assert "'c'" in str(info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, Inexact, Rounded
 
 import pytest
@@ -61,3 +62,51 @@ def test_bad_geographies(bad: object) -> None:
     with pytest.raises(AttestationError) as e:
         q.check_geography(bad, AttestationError)
     assert e.value.code == "attestation.geography"
+
+
+def _reference_parse(value: object) -> Decimal | None:
+    """The decimal grammar and limits, spelled out once more (module docstring of passport/quantity.py)."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    if re.fullmatch(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", value) is None:
+        return None
+    if value.startswith("-") and value.strip("-0.") == "":
+        return None
+    digits = value.lstrip("-").replace(".", "").lstrip("0") or "0"
+    if len(digits) > q.MAX_DIGITS or len(value.partition(".")[2]) > q.MAX_FRACTION_DIGITS:
+        return None
+    return Decimal(value)
+
+
+@given(
+    st.from_regex(r"-?[0-9]{0,33}(\.[0-9]{0,20})?", fullmatch=True) | st.text("-0123456789.e+ ", max_size=8)
+)
+def test_the_fast_parse_agrees_with_the_grammar(text: str) -> None:
+    expected = _reference_parse(text)
+    if expected is None:
+        with pytest.raises(AttestationError) as e:
+            q.parse_decimal(text, "x", AttestationError)
+        assert e.value.code == "attestation.decimal"
+    else:
+        parsed = q.parse_decimal(text, "x", AttestationError)
+        assert parsed == expected
+        assert parsed.as_tuple() == expected.as_tuple()
+
+
+@given(
+    st.builds(
+        lambda sign, digits, exponent: Decimal((sign, digits, exponent)),
+        st.integers(0, 1),
+        st.lists(st.integers(0, 9), min_size=1, max_size=34).map(tuple),
+        st.integers(-24, 24),
+    )
+)
+def test_a_models_decimal_is_checked_as_its_canonical_text_would_be(value: Decimal) -> None:
+    # check_decimal accepts exactly the decimals whose canonical text parse_decimal accepts.
+    expected = _reference_parse(q.format_decimal(value))
+    if expected is None:
+        with pytest.raises(AttestationError) as e:
+            q.check_decimal(value, "x", AttestationError)
+        assert e.value.code == "attestation.decimal"
+    else:
+        q.check_decimal(value, "x", AttestationError)
