@@ -37,12 +37,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from api.authority import judge, wants
-from api.documentindex import BatchIndex, Effect, store_effects
+from api.documentindex import BatchIndex, Effect, insert_rows, store_effects
 from api.documents import (
     KIND_ATTESTATION,
     KIND_REGISTRY,
@@ -50,13 +49,13 @@ from api.documents import (
     WrongKindError,
     classify,
     is_leaf_record,
-    prepare,
     registry_operation,
     with_subject,
 )
-from api.errors import ApiError, error_code, http_status
+from api.errors import ApiError
 from api.logservice import Log
 from api.orm import AttestationRow, Credential, Document
+from api.preparation import Submitted, prepared_chunks, refused
 from api.witnessing import cosign_latest
 from identifiers.errors import IdentifierError, RegistryError
 from identifiers.registry import RegistryState
@@ -69,24 +68,11 @@ from passport.revocation import Revocation
 _JUDGED = (RegistryError, PassportError, IdentifierError, ApiError)
 """What a document's admission may refuse it with (each carries a stable ``code``)."""
 
+SEQUENCE_FROM = 256
+"""Prepared documents from which a large batch sends a run to the sequencer while the rest is prepared: a
+sequencer call costs a few milliseconds whatever its size (a transaction, a checkpoint, a durable commit)."""
 
-@dataclass(frozen=True)
-class Submitted:
-    """One document's outcome: its index and digest, or the stable code and message of its refusal."""
-
-    index: int | None
-    digest: str | None
-    kind: str | None
-    duplicate: bool = False
-    code: str | None = None
-    message: str | None = None
-    status: int | None = None
-    """The HTTP status of a refusal decided in this process (None: derive it from the code)."""
-
-    @property
-    def accepted(self) -> bool:
-        """Whether the document is in the log."""
-        return self.index is not None
+__all__ = ["Pipeline", "RegistryCache", "Submitted", "open_pipeline"]
 
 
 class RegistryCache:
@@ -135,13 +121,6 @@ def open_pipeline(log: Log) -> Pipeline:
     return Pipeline(log, RegistryCache(log.registrar_genesis))
 
 
-def _refused(e: Exception, digest: str | None = None, kind: str | None = None) -> Submitted:
-    code = error_code(e) or getattr(e, "code", None)
-    if not isinstance(code, str):
-        raise e
-    return Submitted(None, digest, kind, code=code, message=" ".join(str(e).split()), status=http_status(e))
-
-
 class Pipeline:
     """Submits signed documents to one log, judging authority at each document's exact index."""
 
@@ -164,40 +143,57 @@ class Pipeline:
         """Submit documents; return one outcome per document, in order.
 
         ``kinds``, if given, are the kinds the caller takes (a route per resource): a document of another
-        kind is refused (``api.wrong_kind``) before anything is logged.
+        kind is refused (``api.wrong_kind``) before anything is logged. A large batch is prepared on every
+        core (``api.preparation``) and sequenced in runs as they are prepared, each run in log order after
+        the one before; each document is judged at its own index either way.
         """
         outcomes: list[Submitted | None] = [None] * len(raws)
         ready: list[tuple[int, Prepared]] = []
-        for i, raw in enumerate(raws):
-            try:
-                prepared = prepare(raw)
-                if kinds is not None and prepared.kind not in kinds:
-                    raise WrongKindError(f"a {prepared.kind} document; this takes {', '.join(sorted(kinds))}")
-                ready.append((i, prepared))
-            except Exception as e:
-                outcomes[i] = _refused(e)
-        ready = self._resolve(ready, outcomes)
-        if ready:
-            for _, p in ready:
-                assert p.record is not None
-                self._verified[p.record] = p
-            try:
-                results = self._sequencer.append(
-                    [p.record for _, p in ready if p.record is not None],
-                    [p.document.canonical for _, p in ready],
-                )
-            finally:
-                for _, p in ready:
-                    self._verified.pop(p.record or b"", None)
-            for (i, p), r in zip(ready, results, strict=True):
-                if r.index is None:
-                    outcomes[i] = Submitted(
-                        None, p.document.digest, p.kind, code=r.refused_code, message=r.refused_message
-                    )
+        logged = False
+        at = 0
+        for chunk in prepared_chunks(raws):
+            for item in chunk:
+                if isinstance(item, Submitted):
+                    outcomes[at] = item
+                elif kinds is not None and item.kind not in kinds:
+                    error = WrongKindError(f"a {item.kind} document; this takes {', '.join(sorted(kinds))}")
+                    outcomes[at] = refused(error)
                 else:
-                    outcomes[i] = Submitted(r.index, p.document.digest, p.kind, duplicate=r.duplicate)
+                    ready.append((at, item))
+                at += 1
+            if len(ready) >= SEQUENCE_FROM and at < len(raws):
+                logged = self._sequence(ready, outcomes) or logged
+                ready = []
+        logged = self._sequence(ready, outcomes) or logged
+        if logged:
             cosign_latest(self.log)
         return [o for o in outcomes if o is not None]
+
+    def _sequence(self, ready: list[tuple[int, Prepared]], outcomes: list[Submitted | None]) -> bool:
+        """Log prepared documents (one sequencer call); record their outcomes; say whether any reached the
+        sequencer."""
+        ready = self._resolve(ready, outcomes)
+        if not ready:
+            return False
+        for _, p in ready:
+            assert p.record is not None
+            self._verified[p.record] = p
+        try:
+            results = self._sequencer.append(
+                [p.record for _, p in ready if p.record is not None],
+                [p.document.canonical for _, p in ready],
+            )
+        finally:
+            for _, p in ready:
+                self._verified.pop(p.record or b"", None)
+        for (i, p), r in zip(ready, results, strict=True):
+            if r.index is None:
+                outcomes[i] = Submitted(
+                    None, p.document.digest, p.kind, code=r.refused_code, message=r.refused_message
+                )
+            else:
+                outcomes[i] = Submitted(r.index, p.document.digest, p.kind, duplicate=r.duplicate)
+        return True
 
     def _resolve(
         self, ready: list[tuple[int, Prepared]], outcomes: list[Submitted | None]
@@ -311,27 +307,15 @@ class Pipeline:
             stored.update(
                 conn.execute(select(Credential.digest).where(Credential.digest.in_(chunk))).scalars()
             )
-        credentials = {}
+        credentials: dict[str, tuple[str, bytes, str]] = {}
         for _, p, _ in judged:
             if p.document.digest not in stored:
-                credentials[p.document.digest] = {
-                    "digest": p.document.digest,
-                    "body": p.document.canonical,
-                    "kind": p.kind,
-                }
-        if credentials:
-            conn.execute(insert(Credential), list(credentials.values()))
-        conn.execute(
-            insert(Document),
-            [
-                {
-                    "log_index": item.index,
-                    "digest": p.document.digest,
-                    "kind": p.kind,
-                    "subject": p.subject,
-                    "issuer": p.issuer,
-                }
-                for item, p, _ in judged
-            ],
+                credentials[p.document.digest] = (p.document.digest, p.document.canonical, p.kind)
+        insert_rows(conn, Credential.__tablename__, ("digest", "body", "kind"), list(credentials.values()))
+        insert_rows(
+            conn,
+            Document.__tablename__,
+            ("log_index", "digest", "kind", "subject", "issuer"),
+            [(item.index, p.document.digest, p.kind, p.subject, p.issuer) for item, p, _ in judged],
         )
         store_effects(conn, [effect for _, _, effects in judged for effect in effects])
