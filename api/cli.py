@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "api.commands.witness",
     "api.commands.id",
     "api.commands.attest",
+    "api.commands.audit",
 )
 
 
