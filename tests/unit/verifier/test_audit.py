@@ -34,7 +34,8 @@ def test_clean_log_audits_clean(tmp_path: Path, n: int) -> None:
     report = audit(tmp_path)
     assert report.problems == ()
     assert (report.origin, report.size, report.entries, report.resumed_from) == (ORIGIN, n, n, 0)
-    assert report.state is not None and report.state.size == n
+    assert report.state is not None
+    assert report.state.size == n
     report.raise_first()
 
 
@@ -54,7 +55,8 @@ def test_resume_after_appends_reads_only_new_entries(tmp_path: Path) -> None:
     assert (second.resumed_from, second.entries, second.size) == (700, 600, 1300)
     assert seen == list(range(700, 1300))
     # A record's problem is not the tree's: the state still moves on.
-    assert second.state is not None and second.state.size == 1300
+    assert second.state is not None
+    assert second.state.size == 1300
     third = audit(tmp_path, second.state)
     assert (third.problems, third.entries) == ((), 0)
 
@@ -157,7 +159,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # the base class names it format
         pass
 
 
@@ -171,3 +173,18 @@ def test_over_http(tmp_path: Path, served: str) -> None:
         assert codes(audit_log(source, POLICY)) == [("audit.missing", 0)]
     finally:
         source.close()
+
+
+def test_full_tile_above_level_0_and_resume_across_it(tmp_path: Path) -> None:
+    # 65,536 entries complete tile 1/0; the audit compares it and resumes across it.
+    items = entries(65_600)
+    write_log(tmp_path, items[:65_000])
+    first = audit(tmp_path)
+    assert first.problems == ()
+    write_log(tmp_path, items)
+    second = audit(tmp_path, first.state)
+    assert (second.problems, second.entries) == ((), 600)
+    path = tmp_path / tile_path(TileKey(1, 0, 256))
+    data = path.read_bytes()
+    path.write_bytes(data[:-32] + bytes(32))
+    assert codes(audit(tmp_path, first.state)) == [("audit.tile", 255 * 256)]
