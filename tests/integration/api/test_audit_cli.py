@@ -18,6 +18,9 @@ import uvicorn
 from api.app import create_app
 from api.cli import main
 from api.settings import Settings
+from ledger import keys
+from ledger.checkpoint import Checkpoint, sign_checkpoint
+from ledger.notekeys import Ed25519Signer
 
 ORIGIN = "audit.cli.test/log"
 
@@ -156,3 +159,17 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, log: t
     status, _, err = cli(capsys, "audit", "--db", db_of(log[0]), "--vkey", log[1], "--state", str(bad))
     assert status == 2
     assert err.startswith("carbontrail: audit.state: ")
+
+
+def test_stored_checkpoint_of_another_history(
+    capsys: pytest.CaptureFixture[str], log: tuple[Path, str]
+) -> None:
+    home, vkey = log
+    signer = Ed25519Signer.from_skey(keys.read_private_key(home / "log.key"))
+    note = sign_checkpoint(Checkpoint(ORIGIN, 200, bytes(32)), [signer]).to_bytes()
+    with sqlite3.connect(home / "carbontrail.db") as conn:
+        conn.execute("UPDATE checkpoint SET note = ?, root = ? WHERE size = 200", (note, bytes(32)))
+    status, out, _ = cli(capsys, "audit", "--db", db_of(home), "--vkey", vkey, "--json")
+    report = json.loads(out)
+    assert status == 1
+    assert [(p["code"], p["index"]) for p in report["problems"]] == [("audit.fork", 200)]
