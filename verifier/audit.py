@@ -100,9 +100,28 @@ class AuditReport:
         """
         if self.problems:
             p = self.problems[0]
+            kind = _ERRORS.get(p.code)
+            if kind is not None:
+                raise kind(p.message, index=p.index)
+            # A record checker's own code: keep it on a plain AuditError.
             err = AuditError(p.message, index=p.index)
             err.code = p.code
             raise err
+
+
+_ERRORS: dict[str, type[AuditError]] = {
+    cls.code: cls
+    for cls in (
+        AuditCheckpointError,
+        AuditEntryError,
+        AuditForkError,
+        AuditMalformedError,
+        AuditMissingError,
+        AuditRootError,
+        AuditStateError,
+        AuditTileError,
+    )
+}
 
 
 def open_checkpoint_note(note_bytes: bytes, policy: Policy) -> Checkpoint:

@@ -16,7 +16,7 @@ from ledger.tiles import TileKey, entries_path, tile_path
 from tests.unit.verifier.logfiles import ORIGIN, POLICY, entries, write_log
 from verifier.audit import AuditProblem, AuditReport, audit_log
 from verifier.auditstate import AuditState
-from verifier.errors import AuditError
+from verifier.errors import AuditError, AuditRootError
 from verifier.source import DirectorySource, HttpSource
 
 
@@ -72,6 +72,7 @@ def test_changed_entry(tmp_path: Path) -> None:
     with pytest.raises(AuditError) as e:
         report.raise_first()
     assert e.value.code == "audit.root"
+    assert isinstance(e.value, AuditRootError)
 
 
 def test_changed_tile(tmp_path: Path) -> None:
