@@ -10,6 +10,7 @@ from __future__ import annotations
 from identifiers import errors as identifier_errors
 from ledger import errors as ledger_errors
 from passport import errors as passport_errors
+from verifier import errors as verifier_errors
 
 
 class ApiError(Exception):
@@ -59,6 +60,7 @@ STATUS: dict[type[Exception], int] = {
     passport_errors.ProofError: 422,
     passport_errors.ContextDigestError: 500,
     passport_errors.RuleError: 422,
+    verifier_errors.VerifierError: 422,
 }
 """HTTP status per domain error class; looked up along the exception's MRO, most specific first."""
 
@@ -70,6 +72,7 @@ VERIFICATION_FAILURES: tuple[type[Exception], ...] = (
     identifier_errors.AuthorityError,
     ledger_errors.ConsistencyError,
     passport_errors.ProofError,
+    verifier_errors.VerifierError,
 )
 """Errors that mean "checked, and it is not valid": the CLI exits 1 for these, 2 for other bad input."""
 
