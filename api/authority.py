@@ -18,7 +18,10 @@ it and what it changes in the document tables:
 * ``endorsement``: an active certification body's key, its organisation neither suspended nor blacklisted,
   naming a logged attestation of the stated product, not revoked, issued by another organisation;
 * ``factor-dataset`` and ``benchmark``: a database publisher's key; a dataset's ``publisher`` is the signer's
-  organisation; each (dataset id or category, version) is published once.
+  organisation; each (dataset id or category, version) is published once;
+* ``passport``: as an attestation's signer (a manufacturer's or supplier's key whose organisation holds a
+  prefix covering the product); it supersedes the organisation's current passport of the product from this
+  index on (docs/passport-api.md).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from api.documentindex import (
     Logged,
     NewAttestation,
     NewEndorsement,
+    NewPassport,
     NewPublication,
     Revoke,
     Supersede,
@@ -44,6 +48,7 @@ from identifiers.errors import AuthorityError
 from identifiers.registry import Authority, RegistryState
 from identifiers.registry_ops import RegistryOperation, Role
 from passport.attestation import Attestation
+from passport.dpp_parse import Passport
 from passport.endorsement import Endorsement
 from passport.factors import Benchmark, FactorDataset
 from passport.revocation import Revocation
@@ -88,6 +93,7 @@ def wants(documents: Sequence[Prepared]) -> Wants:
     digests: set[str] = set()
     products: set[str] = set()
     publications: set[tuple[str, str, str]] = set()
+    passports: set[str] = set()
     for p in documents:
         claim = p.claim
         if isinstance(claim, Attestation):
@@ -102,7 +108,9 @@ def wants(documents: Sequence[Prepared]) -> Wants:
             publications.add((p.kind, claim.dataset_id, claim.version))
         elif isinstance(claim, Benchmark):
             publications.add((p.kind, claim.category, claim.version))
-    return Wants(frozenset(digests), frozenset(products), frozenset(publications))
+        elif isinstance(claim, Passport):
+            passports.add(claim.product_id)
+    return Wants(frozenset(digests), frozenset(products), frozenset(publications), frozenset(passports))
 
 
 def judge(
@@ -123,6 +131,11 @@ def judge(
         return registry.apply(claim, prepared.signer, at), prepared, ()
     if isinstance(claim, Attestation):
         return registry, prepared, _attestation(registry, index, prepared, claim, at)
+    if isinstance(claim, Passport):
+        authority = _supplier(registry, prepared.signer, claim.product_id)
+        replaces = index.current_passports(authority.uscc, claim.product_id)
+        digest = prepared.document.digest
+        return registry, prepared, (NewPassport(digest, at, claim.product_id, authority.uscc, replaces),)
     if isinstance(claim, Revocation):
         target = _named(index, claim.revokes, claim.product_id)
         _issuing_key(registry, prepared.signer, target)

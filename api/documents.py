@@ -9,7 +9,8 @@ and a resubmission gets its first index.
 
 The kinds and their record subjects: ``registry`` (the organisation's USCC, or ``registrar``),
 ``attestation`` (the product identifier, canonical), ``endorsement`` and ``revocation`` (the product of the
-attestation they name), ``factor-dataset`` (the dataset id) and ``benchmark`` (the product category).
+attestation they name), ``factor-dataset`` (the dataset id), ``benchmark`` (the product category) and
+``passport`` (the product identifier; the issuer is the ``CredentialIssuer`` object's did:key).
 
 ``classify`` is what the sequencer's admission uses: the same parsing and shape rules as ``prepare``, but the
 proof is not verified again. It takes the signer's key from the proof's did:key verification method and
@@ -35,6 +36,8 @@ from passport import factors as fac_mod
 from passport import revocation as rev_mod
 from passport.attestation import Attestation
 from passport.document import SignedDocument, canonical_json
+from passport.dpp import is_passport, parse_passport
+from passport.dpp_parse import Passport, check_passport
 from passport.endorsement import Endorsement
 from passport.envelope import Kind, check_envelope
 from passport.errors import IssuerError, RegistryEntryError, RegistryIssuerError
@@ -49,12 +52,15 @@ KIND_ENDORSEMENT = "endorsement"
 KIND_REVOCATION = "revocation"
 KIND_FACTOR_DATASET = "factor-dataset"
 KIND_BENCHMARK = "benchmark"
+KIND_PASSPORT = "passport"
+PASSPORT_KINDS = frozenset({KIND_PASSPORT})
+"""The kinds ``POST /passports`` takes."""
 CREDENTIAL_KINDS = frozenset(
     {KIND_ATTESTATION, KIND_ENDORSEMENT, KIND_REVOCATION, KIND_FACTOR_DATASET, KIND_BENCHMARK}
 )
 """The kinds ``POST /attestations`` and ``carbontrail push`` take (every kind but registry entries)."""
 
-Claim = RegistryOperation | Attestation | Endorsement | Revocation | FactorDataset | Benchmark
+Claim = RegistryOperation | Attestation | Endorsement | Revocation | FactorDataset | Benchmark | Passport
 """What a document states, as its model."""
 
 
@@ -203,9 +209,16 @@ def _time(data: Mapping[str, Any]) -> str:
     return time
 
 
-def _make(document: SignedDocument, kind: str, claim: Claim, subject: str | None, signer: bytes) -> Prepared:
+def _make(
+    document: SignedDocument,
+    kind: str,
+    claim: Claim,
+    subject: str | None,
+    signer: bytes,
+    issuer_id: str | None = None,
+) -> Prepared:
     data = document.data
-    issuer, time = _issuer(data), _time(data)
+    issuer, time = issuer_id or _issuer(data), _time(data)
     record = None if subject is None else leaf_record(kind, document.digest, subject, issuer, time)
     return Prepared(document, kind, claim, subject, issuer, time, signer, record)
 
@@ -228,6 +241,9 @@ def prepare(raw: bytes) -> Prepared:
     if is_registry_entry(data):
         operation, signer = parse_registry_entry(document)
         return _make(document, KIND_REGISTRY, operation, _registry_subject(operation), signer)
+    if is_passport(data):
+        passport, signer = parse_passport(document)
+        return _make(document, KIND_PASSPORT, passport, passport.product_id, signer, passport.issuer)
     spec = _spec_of(data)
     if spec is None:
         raise UnknownKindError("carbontrail logs no credential of this type")
@@ -263,6 +279,11 @@ def classify(canonical: bytes) -> Prepared:
     if is_registry_entry(data):
         operation, signer = registry_operation(document)
         return _make(document, KIND_REGISTRY, operation, _registry_subject(operation), signer)
+    if is_passport(data):
+        passport = check_passport(data)
+        assert passport.envelope is not None  # check_passport always keeps it
+        key = _proof_key(data, passport.envelope.issuer_key)
+        return _make(document, KIND_PASSPORT, passport, passport.product_id, key, passport.issuer)
     spec = _spec_of(data)
     if spec is None:
         raise UnknownKindError("carbontrail logs no credential of this type")
