@@ -1,0 +1,92 @@
+"""Passports over HTTP (docs/passport-api.md): compose one from a specification, log a signed one, read a
+product's latest.
+
+``POST /passports/compose`` takes a passport specification (JSON or YAML text, docs/passport.md) and the
+did:key that will sign, resolves it against the log (``api.compose``) and returns the unsigned passport: the
+manufacturer signs it with its own key (the server holds none) and sends it to ``POST /passports``, which logs
+it like an attestation (authority judged at its exact index; it supersedes the organisation's previous
+passport of the product).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from api.compose import compose, issuer_authority
+from api.documents import PASSPORT_KINDS
+from api.errors import NotFoundError
+from api.logservice import receipt
+from api.passportview import latest_passport
+from api.routes.attestations import LimitedBody, RefusedError
+from api.routes.registry import SIGNED_DOCUMENT_BODY, LoggedDocument, PipelineDep
+from identifiers.did import parse_did_key
+from identifiers.parse import parse_identifier
+from passport.document import canonical_json
+from passport.spec import parse_spec
+
+router = APIRouter(tags=["passports"])
+
+_SPEC_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "a passport specification (docs/passport.md), JSON or YAML text",
+        "content": {
+            media_type: {"schema": {"type": "string"}}
+            for media_type in ("application/yaml", "application/json", "text/plain")
+        },
+    }
+}
+
+
+@router.post("/passports", status_code=201, response_model=LoggedDocument, openapi_extra=SIGNED_DOCUMENT_BODY)
+def submit_passport(pipeline: PipelineDep, body: LimitedBody) -> LoggedDocument:
+    """Log a signed passport (201 with its index and a tlog-proof@v1 receipt, or problem+json)."""
+    outcome = pipeline.submit([body], kinds=PASSPORT_KINDS)[0]
+    if outcome.index is None or outcome.kind is None:
+        raise RefusedError(outcome)
+    return LoggedDocument(
+        index=outcome.index,
+        credential=outcome.digest or "",
+        kind=outcome.kind,
+        duplicate=outcome.duplicate,
+        receipt=receipt(pipeline.log, outcome.index).decode(),
+    )
+
+
+@router.post("/passports/compose", response_class=Response, openapi_extra=_SPEC_BODY)
+def compose_route(
+    request: Request,
+    pipeline: PipelineDep,
+    body: LimitedBody,
+    issuer: str,
+    disclosure: str = "full",
+    passport_id: str | None = None,
+    valid_from: str | None = None,
+) -> Response:
+    """The unsigned passport of a specification, composed from the log for ``issuer`` (the did:key that
+    will sign it, of an organisation that may sign for the product); nothing is logged."""
+    spec = parse_spec(body)
+    key = parse_did_key(issuer).public_key
+    authority = issuer_authority(pipeline.registry_state(), key, spec.product.id)
+    composition = compose(
+        pipeline.log, spec, issuer=issuer, issuer_name=authority.legal_name,
+        resolver_base=str(request.base_url), disclosure=disclosure, passport_id=passport_id,
+        valid_from=valid_from,
+    )  # fmt: skip
+    return Response(canonical_json(composition.credential), media_type="application/vc+ld+json")
+
+
+@router.get("/products/{identifier:path}/passport", response_class=Response)
+def get_product_passport(identifier: str, pipeline: PipelineDep) -> Response:
+    """A product's latest valid passport (the identifier percent-encoded): ``credential`` (its exact stored
+    bytes) and ``status`` (log index, issuer, grade, main figures)."""
+    product = parse_identifier(identifier).canonical
+    with pipeline.log.store.engine.connect() as conn:
+        found = latest_passport(conn, product)
+    if found is None:
+        raise NotFoundError(f"no valid passport of {product} is logged")
+    summary, stored = found
+    body = b'{"credential":' + stored + b',"status":' + canonical_json(summary) + b"}"
+    return Response(body, media_type="application/json")
