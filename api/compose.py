@@ -12,7 +12,8 @@ nest: a component that is a passport passes on its published figures, and its ow
 
 Refusals (``compose.*``, each naming the component or dataset): ``unknown_component`` (no attestation or
 passport of the product, or a pin naming none), ``revoked`` (the only ones are revoked, or the pin is),
-``superseded`` (the only ones are superseded: their successor was revoked), ``ambiguous`` (several are
+``superseded`` (none is current and one is superseded: its successor was revoked; a pin may still name it),
+``ambiguous`` (several are
 current: pin one), ``wrong_product`` (a pin of another product), ``cycle`` (the product rests on itself),
 ``unknown_dataset`` and ``unknown_benchmark`` (not logged). The roll-up's own refusals (``rollup.*``: units,
 boundaries, factors) pass through. Nothing is logged by composing.
@@ -140,10 +141,12 @@ def _choose(ref: str, product: str, rows: list[_Row]) -> _Row:
     if current:
         listed = ", ".join(f"{r.kind} {r.digest} (index {r.index})" for r in current)
         raise ComposeError("ambiguous", ref, f"{product} has several current credentials: {listed}; pin one")
-    if any(r.revoked for r in rows):
-        raise ComposeError("revoked", ref, f"every logged attestation of {product} is revoked or superseded")
+    if rows and all(r.revoked for r in rows):
+        raise ComposeError("revoked", ref, f"every logged attestation of {product} is revoked")
     if rows:
-        raise ComposeError("superseded", ref, f"every logged credential of {product} is superseded")
+        raise ComposeError(
+            "superseded", ref, f"{product}'s credentials are superseded and their successors revoked: pin one"
+        )
     raise ComposeError("unknown_component", ref, f"no attestation or passport of {product} is logged")
 
 

@@ -53,14 +53,11 @@ def product_passports(conn: Connection, product: str) -> list[dict[str, Any]]:
     rows.sort(key=lambda r: r.superseded_at is not None)  # stable: newest first within each group
     digests = [r.digest for r in rows]
     bodies = dict(
-        conn.execute(select(Credential.digest, Credential.body).where(Credential.digest.in_(digests)))
+        conn.execute(select(Credential.digest, Credential.body).where(Credential.digest.in_(digests))).all()
     )
+    indices = [r.log_index for r in rows]
     keys = dict(
-        conn.execute(
-            select(Document.log_index, Document.issuer).where(
-                Document.log_index.in_([r.log_index for r in rows])
-            )
-        )
+        conn.execute(select(Document.log_index, Document.issuer).where(Document.log_index.in_(indices))).all()
     )
     return [_summary(r, bytes(bodies[r.digest]), keys.get(r.log_index)) for r in rows]
 
