@@ -8,6 +8,7 @@ from api import logservice, problems
 from api.routes import attestations as attestation_routes
 from api.routes import credentials as credential_routes
 from api.routes import log as log_routes
+from api.routes import passports as passport_routes
 from api.routes import registry as registry_routes
 from api.settings import Settings
 from api.submission import open_pipeline
@@ -39,4 +40,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(registry_routes.router)
     app.include_router(attestation_routes.router)
     app.include_router(credential_routes.router)
+    app.include_router(passport_routes.router)
     return app

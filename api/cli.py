@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "api.commands.id",
     "api.commands.attest",
     "api.commands.audit",
+    "api.commands.passport",
 )
 
 

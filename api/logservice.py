@@ -135,6 +135,8 @@ def open_log(settings: Settings) -> Log:
         raise KeyFileError(f"no log key at {settings.log_key_path}: run `carbontrail init` first")
     signer = Ed25519Signer.from_skey(keys.read_private_key(settings.log_key_path))
     store = LogStore.open(settings.db_url)
+    # Tables a newer carbontrail added (create_all only creates what is missing; it never alters).
+    orm.Base.metadata.create_all(store.engine)
     if store.origin != signer.name:
         raise StorageError(f"the database holds the log {store.origin!r}, the key is {signer.name!r}'s")
     policy = parse_policy(settings.policy_path.read_bytes())
