@@ -22,8 +22,6 @@ from tests.unit.passport import chain_fixtures as cf
 
 @pytest.fixture
 def chains(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Chains:
-    if "api.commands.passport" not in cli.COMMAND_MODULES:  # until api/cli.py names it
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "api.commands.passport"))
     return register_chains(install(tmp_path / "home", db_url))
 
 

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.problems import PROBLEM_JSON
-from api.routes import passports as passport_routes
 from passport.document import SignedDocument
 from passport.dpp import sign_passport
 from tests.integration.api.attestation_support import snapshot
@@ -27,10 +26,7 @@ YAML = {"content-type": "application/yaml"}
 @pytest.fixture
 def served(tmp_path: Path, db_url: str) -> tuple[TestClient, Chains]:
     chains = register_chains(install(tmp_path / "home", db_url, "http.test/log"))
-    app = create_app(chains.inst.settings)
-    if not any(getattr(route, "path", None) == "/passports" for route in app.routes):
-        app.include_router(passport_routes.router)  # until api/app.py includes it
-    return TestClient(app), chains
+    return TestClient(create_app(chains.inst.settings)), chains
 
 
 def composed(client: TestClient, chains: Chains, text: str, **params: str) -> dict[str, object]:
