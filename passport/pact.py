@@ -7,9 +7,9 @@ attestation models; this module does what is the same for both:
 * **import** (:func:`import_pact`): the modelled fields become the attestation; carbontrail's footprint
   extension, if the document has one, gives what PACT has no field for (boundary, stages, ...); every other
   PACT field whose value the model would not give back travels verbatim in the attestation's fields extension
-  (passport/pact_common.py), and other parties' extensions are kept as they are. The import then exports its
-  result and refuses (``pact.unrepresentable``) unless that gives the document back: an import is faithful or
-  it does not happen.
+  (passport/pact_extension.py), and other parties' extensions are kept as they are. The import then exports
+  its result and refuses (``pact.unrepresentable``) unless that gives the document back: an import is
+  faithful or it does not happen.
 * **export** (:func:`export_pact`): the model's fields, then the verbatim fields of an import of the same
   version, then the host's record (id, company, ... which the attestation does not state) fill the document;
   a required field none of them gives is refused (``pact.required``), and so is a value the version cannot
@@ -30,6 +30,7 @@ from types import MappingProxyType, ModuleType
 from typing import Any
 
 from passport import pact_common as pc
+from passport import pact_extension as px
 from passport import pact_v2, pact_v3
 from passport.attestation import Attestation
 from passport.errors import AttestationError
@@ -206,9 +207,9 @@ def _assemble(
                     "required",
                     f"PACT {module.VERSION} requires {prefix}{name}; the attestation does not state it",
                 )
-    extensions = [pc.extension_to_json(e) for e in foreign]
+    extensions = [px.extension_to_json(e) for e in foreign]
     if footprint:
-        extensions.append(pc.footprint_extension(footprint))
+        extensions.append(px.footprint_extension(footprint))
     return top | {"pcf": pcf} | ({"extensions": extensions} if extensions else {})
 
 
@@ -237,7 +238,7 @@ def _read(doc: Mapping[str, Any]) -> PactImport:
         raise pc.err("schema", "extensions must be a list of DataModelExtension objects")
     foreign, footprint = [], None
     for i, item in enumerate(raw_extensions):
-        ext = pc.extension_from_json(item, f"extensions[{i}]")
+        ext = px.extension_from_json(item, f"extensions[{i}]")
         if ext.data_schema == pc.FIELDS_SCHEMA:
             raise pc.err("extension", "the fields extension belongs in an attestation, not a PACT document")
         if ext.data_schema != pc.FOOTPRINT_SCHEMA:
@@ -245,7 +246,7 @@ def _read(doc: Mapping[str, Any]) -> PactImport:
         elif footprint is not None:
             raise pc.err("extension", "a document carries one carbontrail footprint extension")
         else:
-            footprint = pc.check_footprint_data(ext.data_value)
+            footprint = px.check_footprint_data(ext.data_value)
     footprint = footprint or {}
     record_keys = footprint.get("recordFields", [])
     if not set(record_keys) <= set(module.RECORD_KEYS):
@@ -273,7 +274,7 @@ def _read(doc: Mapping[str, Any]) -> PactImport:
             raise pc.err("extension", "pactFields carries the fields of the other PACT version")
         fields = carried
     if fields:
-        att = att.with_changes(extensions=(*att.extensions, pc.fields_extension(fields)))
+        att = att.with_changes(extensions=(*att.extensions, px.fields_extension(fields)))
     return PactImport(att, module.VERSION, MappingProxyType(record), domain)
 
 

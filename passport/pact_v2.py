@@ -19,6 +19,7 @@ from typing import Any
 
 from passport import footprint as fp
 from passport import pact_common as pc
+from passport import pact_extension as px
 from passport.attestation import Attestation
 from passport.errors import PactError
 from passport.pact_v3 import common_footprint, read_common_footprint, strings
@@ -224,7 +225,7 @@ def read(top: Mapping[str, Any], pcf: Mapping[str, Any], footprint: Mapping[str,
         text = pc.text_in(top.get(name))
         if text is not None:
             values[attr] = text
-    components = pc.ext_decimals(
+    components = px.ext_decimals(
         footprint.get("components", {}), (n for _, n in pc.V3_ONLY_COMPONENTS), "components"
     )
     values |= {a: components[n] for a, n in pc.V3_ONLY_COMPONENTS if n in components}

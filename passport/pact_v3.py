@@ -16,6 +16,7 @@ from typing import Any
 
 from passport import footprint as fp
 from passport import pact_common as pc
+from passport import pact_extension as px
 from passport.attestation import Attestation
 from passport.errors import AttestationError, PactError
 from passport.quantity import DECLARED_UNITS
@@ -118,11 +119,11 @@ def common_footprint(att: Attestation) -> dict[str, Any]:
     if att.boundary != "cradle-to-gate":
         out["boundary"] = att.boundary
     if att.stages is not None:
-        out["stages"] = pc.stages_out(att.stages)
+        out["stages"] = px.stages_out(att.stages)
     if att.uncertainty is not None:
         out["uncertainty"] = fp.uncertainty_to_wire(att.uncertainty)
     if any(r.credential is not None for r in att.factor_datasets):
-        out["factorDatasets"] = pc.factor_datasets_out(att.factor_datasets)
+        out["factorDatasets"] = px.factor_datasets_out(att.factor_datasets)
     if att.supersedes is not None:
         out["supersedes"] = att.supersedes
     return out
@@ -136,7 +137,7 @@ def read_common_footprint(footprint: Mapping[str, Any], values: dict[str, Any]) 
     """
     values["boundary"] = footprint.get("boundary", "cradle-to-gate")
     if "stages" in footprint:
-        values["stages"] = pc.stages_in(footprint["stages"])
+        values["stages"] = px.stages_in(footprint["stages"])
     if "uncertainty" in footprint:
         try:
             values["uncertainty"] = fp.uncertainty_from_wire(
@@ -147,7 +148,7 @@ def read_common_footprint(footprint: Mapping[str, Any], values: dict[str, Any]) 
                 "extension", f"the footprint extension's {e.message}", attestation_code=e.code
             ) from e
     if "factorDatasets" in footprint:
-        values["factor_datasets"] = pc.factor_datasets_in(footprint["factorDatasets"])
+        values["factor_datasets"] = px.factor_datasets_in(footprint["factorDatasets"])
     if "supersedes" in footprint:
         values["supersedes"] = footprint["supersedes"]
 
@@ -190,7 +191,7 @@ def read(top: Mapping[str, Any], pcf: Mapping[str, Any], footprint: Mapping[str,
         if set(dqi) - {n for _, n in DQI}:
             raise pc.err("unrepresentable", "dqi has members v3.0 does not define")
         ratings = {a: pc.dec_in(dqi[n], f"dqi.{n}") for a, n in DQI}
-        extras = pc.ext_decimals(footprint.get("dqi", {}), (n for _, n in DQI_EXTRAS), "dqi")
+        extras = px.ext_decimals(footprint.get("dqi", {}), (n for _, n in DQI_EXTRAS), "dqi")
         ratings |= {a: extras[n] for a, n in DQI_EXTRAS if n in extras}
         values["dqi"] = fp.DataQuality(**ratings)
     elif "dqi" in footprint:
