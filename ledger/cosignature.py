@@ -9,27 +9,17 @@ so cosignatures are opened like any other note signature.
 
 from __future__ import annotations
 
-import hmac
 import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.errors import KeyFormatError, MalformedError, SignatureError
+from ledger.errors import MalformedError, SignatureError
 from ledger.note import NoteSignature
-from ledger.notekeys import (
-    PRIVATE_PREFIX,
-    encode_key,
-    key_id,
-    load_ed25519_public_key,
-    parse_skey,
-    parse_vkey,
-    validate_key_name,
-)
+from ledger.notekeys import Ed25519SignerBase, Ed25519VerifierBase
 
 __all__ = [
     "MAX_TIMESTAMP",
@@ -50,7 +40,6 @@ MAX_TIMESTAMP = (1 << 63) - 1
 _HEADER = b"cosignature/v1\n"
 _TIMESTAMP_SIZE = 8
 _ED25519_SIG_SIZE = 64
-_KEY_SIZE = 32
 
 
 def cosigned_message(checkpoint_text: bytes, timestamp: int) -> bytes:
@@ -82,50 +71,15 @@ def signature_timestamp(signature: bytes) -> int:
 
 
 @dataclass(frozen=True)
-class CosignatureVerifier:
-    """A witness's Ed25519 cosignature/v1 public key, under the witness's key name.
+class CosignatureVerifier(Ed25519VerifierBase):
+    """A witness's Ed25519 cosignature/v1 public key (type 0x04), under the witness's key name.
 
     Equality and hashing use the name and public key only; the key ID and the loaded key are derived from
     them when the verifier is made, so a policy loaded once checks every cosignature without redoing either.
     """
 
-    name: str
-    public_key: bytes
-    _key_id: bytes = field(init=False, repr=False, compare=False)
-    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        validate_key_name(self.name)
-        key = load_ed25519_public_key(self.name, self.public_key)
-        kid = key_id(self.name, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
-        object.__setattr__(self, "_key_id", kid)
-        object.__setattr__(self, "_key", key)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The loaded key cannot be pickled; rebuild it from the name and the public key bytes.
-        return (type(self), (self.name, self.public_key))
-
-    @property
-    def key_id(self) -> bytes:
-        """SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
-        return self._key_id
-
-    @property
-    def vkey(self) -> str:
-        """This key as a verifier key string with type 0x04."""
-        return encode_key(self.name, self.key_id, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse a cosignature/v1 verifier key (type 0x04).
-
-        Raises:
-            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
-        """
-        name, _, sig_type, key = parse_vkey(vkey)
-        if sig_type != SIG_TYPE_COSIGNATURE_V1:
-            raise KeyFormatError(f"verifier key {name} has type 0x{sig_type:02x}, want 0x04 (cosignature)")
-        return cls(name, key)
+    _SIG_TYPE = SIG_TYPE_COSIGNATURE_V1
+    _TYPE_NAME = "cosignature"
 
     def verify(self, message: bytes, signature: bytes) -> None:
         """Check a timestamped cosignature over the checkpoint note text ``message``.
@@ -149,36 +103,14 @@ def _now() -> int:
 
 
 @dataclass(frozen=True, repr=False)
-class CosignatureSigner:
-    """A witness's cosigning key. ``clock`` gives the POSIX time each signature is stamped with."""
+class CosignatureSigner(Ed25519SignerBase):
+    """A witness's cosigning key (type 0x04). ``clock`` gives the POSIX time each signature is stamped
+    with."""
 
-    name: str
-    seed: bytes
+    _SIG_TYPE = SIG_TYPE_COSIGNATURE_V1
+    _TYPE_NAME = "cosignature"
+
     clock: Callable[[], int] = field(default=_now, compare=False)
-
-    def __post_init__(self) -> None:
-        validate_key_name(self.name)
-        if len(self.seed) != _KEY_SIZE:
-            raise KeyFormatError(f"Ed25519 private key is {len(self.seed)} bytes, want 32")
-
-    def __repr__(self) -> str:
-        return f"CosignatureSigner(name={self.name!r}, key_id={self.key_id.hex()})"
-
-    @property
-    def public_key(self) -> bytes:
-        """The 32-byte Ed25519 public key."""
-        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
-
-    @property
-    def key_id(self) -> bytes:
-        """The key ID of the matching verifier (type 0x04)."""
-        return key_id(self.name, bytes([SIG_TYPE_COSIGNATURE_V1]) + self.public_key)
-
-    @property
-    def skey(self) -> str:
-        """This key as a signer key string with type 0x04 (secret)."""
-        typed = bytes([SIG_TYPE_COSIGNATURE_V1]) + self.seed
-        return PRIVATE_PREFIX + encode_key(self.name, self.key_id, typed)
 
     def verifier(self) -> CosignatureVerifier:
         """The verifier for this signer's public key."""
@@ -191,13 +123,7 @@ class CosignatureSigner:
         Raises:
             KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
         """
-        name, kid, sig_type, seed = parse_skey(skey)
-        if sig_type != SIG_TYPE_COSIGNATURE_V1:
-            raise KeyFormatError(f"signer key {name} has type 0x{sig_type:02x}, want 0x04 (cosignature)")
-        signer = cls(name, seed, clock)
-        if not hmac.compare_digest(kid, signer.key_id):
-            raise KeyFormatError(f"signer key {name}: key ID does not match the key")
-        return signer
+        return cls._from_skey(skey, lambda name, seed: cls(name, seed, clock))
 
     def sign_at(self, message: bytes, timestamp: int) -> bytes:
         """Return the timestamped cosignature over the checkpoint note text ``message`` at ``timestamp``."""

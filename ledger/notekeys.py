@@ -3,9 +3,10 @@
 Verifier keys are ``<name>+<hex key ID>+<base64(type || public key)>`` and signer keys ``PRIVATE+KEY+<name>+
 <hex key ID>+<base64(type || private key)>``, as golang.org/x/mod/sumdb/note writes them; the key ID is
 SHA-256(name || 0x0A || type || public key)[:4]. :class:`Ed25519Verifier` and :class:`Ed25519Signer` are the
-plain Ed25519 type (0x01). A verifier computes its key ID and loads its public key once, when it is made, so
-checking many notes against one trusted key repeats neither the hash nor the key load. :mod:`ledger.note`
-re-exports everything here.
+plain Ed25519 type (0x01), built on :class:`Ed25519VerifierBase` and :class:`Ed25519SignerBase`, which
+:mod:`ledger.cosignature` shares. A verifier computes its key ID and loads its public key once, when it is
+made, so checking many notes against one trusted key repeats neither the hash nor the key load.
+:mod:`ledger.note` re-exports everything in ``__all__``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import binascii
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -177,12 +179,16 @@ def encode_key(name: str, kid: bytes, typed_key: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class Ed25519Verifier:
-    """An Ed25519 note verifier (signature type 0x01).
+class Ed25519VerifierBase:
+    """What every Ed25519-based verifier shares, whatever its signature type (``_SIG_TYPE``): the name and
+    public key, the key ID and loaded key derived once when the verifier is made, pickling, and the vkey.
 
-    Equality and hashing use the name and public key only; the key ID and the loaded key are derived from
-    them when the verifier is made.
+    Equality and hashing use the name and public key only. Subclasses set ``_SIG_TYPE`` and ``_TYPE_NAME``
+    (named in errors) and define ``verify``. Not re-exported by :mod:`ledger.note`.
     """
+
+    _SIG_TYPE: ClassVar[int]
+    _TYPE_NAME: ClassVar[str]
 
     name: str
     public_key: bytes
@@ -192,7 +198,7 @@ class Ed25519Verifier:
     def __post_init__(self) -> None:
         validate_key_name(self.name)
         key = load_ed25519_public_key(self.name, self.public_key)
-        object.__setattr__(self, "_key_id", key_id(self.name, bytes([SIG_TYPE_ED25519]) + self.public_key))
+        object.__setattr__(self, "_key_id", key_id(self.name, bytes([self._SIG_TYPE]) + self.public_key))
         object.__setattr__(self, "_key", key)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -201,25 +207,98 @@ class Ed25519Verifier:
 
     @property
     def key_id(self) -> bytes:
-        """SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
+        """SHA-256(name || 0x0A || signature type || public key)[:4]."""
         return self._key_id
 
     @property
     def vkey(self) -> str:
-        """This key as a verifier key string."""
-        return encode_key(self.name, self.key_id, bytes([SIG_TYPE_ED25519]) + self.public_key)
+        """This key as a verifier key string with its signature type."""
+        return encode_key(self.name, self.key_id, bytes([self._SIG_TYPE]) + self.public_key)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
-        """Parse an Ed25519 verifier key.
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse a verifier key of this class's signature type.
 
         Raises:
             KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
         """
         name, _, sig_type, key = parse_vkey(vkey)
-        if sig_type != SIG_TYPE_ED25519:
-            raise KeyFormatError(f"verifier key {name} has type 0x{sig_type:02x}, want 0x01 (Ed25519)")
+        if sig_type != cls._SIG_TYPE:
+            want = f"0x{cls._SIG_TYPE:02x} ({cls._TYPE_NAME})"
+            raise KeyFormatError(f"verifier key {name} has type 0x{sig_type:02x}, want {want}")
         return cls(name, key)
+
+
+@dataclass(frozen=True, repr=False)
+class Ed25519SignerBase:
+    """What every Ed25519-based signer shares, whatever its signature type (``_SIG_TYPE``): the name and the
+    32-byte RFC 8032 private key ``seed``, the derived public key and key ID, and the skey.
+
+    Subclasses set ``_SIG_TYPE`` and ``_TYPE_NAME`` (named in errors) and define ``sign`` and ``verifier``.
+    Not re-exported by :mod:`ledger.note`.
+    """
+
+    _SIG_TYPE: ClassVar[int]
+    _TYPE_NAME: ClassVar[str]
+
+    name: str
+    seed: bytes
+
+    def __post_init__(self) -> None:
+        validate_key_name(self.name)
+        if len(self.seed) != _ED25519_KEY_SIZE:
+            raise KeyFormatError(f"Ed25519 private key is {len(self.seed)} bytes, want 32")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, key_id={self.key_id.hex()})"
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte Ed25519 public key."""
+        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
+
+    @property
+    def key_id(self) -> bytes:
+        """The key ID of the matching verifier."""
+        return key_id(self.name, bytes([self._SIG_TYPE]) + self.public_key)
+
+    @property
+    def skey(self) -> str:
+        """This key as a signer key string with its signature type (secret)."""
+        return PRIVATE_PREFIX + encode_key(self.name, self.key_id, bytes([self._SIG_TYPE]) + self.seed)
+
+    @classmethod
+    def from_skey(cls, skey: str) -> Self:
+        """Parse a signer key of this class's signature type and check its key ID against the derived
+        public key.
+
+        Raises:
+            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
+        """
+        return cls._from_skey(skey, cls)
+
+    @classmethod
+    def _from_skey(cls, skey: str, make: Callable[[str, bytes], Self]) -> Self:
+        name, kid, sig_type, seed = parse_skey(skey)
+        if sig_type != cls._SIG_TYPE:
+            want = f"0x{cls._SIG_TYPE:02x} ({cls._TYPE_NAME})"
+            raise KeyFormatError(f"signer key {name} has type 0x{sig_type:02x}, want {want}")
+        signer = make(name, seed)
+        if not hmac.compare_digest(kid, signer.key_id):
+            raise KeyFormatError(f"signer key {name}: key ID does not match the key")
+        return signer
+
+
+@dataclass(frozen=True)
+class Ed25519Verifier(Ed25519VerifierBase):
+    """An Ed25519 note verifier (signature type 0x01).
+
+    Equality and hashing use the name and public key only; the key ID and the loaded key are derived from
+    them when the verifier is made.
+    """
+
+    _SIG_TYPE = SIG_TYPE_ED25519
+    _TYPE_NAME = "Ed25519"
 
     def verify(self, message: bytes, signature: bytes) -> None:
         """Check an Ed25519 signature over ``message``.
@@ -236,53 +315,15 @@ class Ed25519Verifier:
 
 
 @dataclass(frozen=True, repr=False)
-class Ed25519Signer:
+class Ed25519Signer(Ed25519SignerBase):
     """An Ed25519 note signer (signature type 0x01); ``seed`` is the 32-byte RFC 8032 private key."""
 
-    name: str
-    seed: bytes
-
-    def __post_init__(self) -> None:
-        validate_key_name(self.name)
-        if len(self.seed) != _ED25519_KEY_SIZE:
-            raise KeyFormatError(f"Ed25519 private key is {len(self.seed)} bytes, want 32")
-
-    def __repr__(self) -> str:
-        return f"Ed25519Signer(name={self.name!r}, key_id={self.key_id.hex()})"
-
-    @property
-    def public_key(self) -> bytes:
-        """The 32-byte Ed25519 public key."""
-        return Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
-
-    @property
-    def key_id(self) -> bytes:
-        """The key ID of the matching verifier."""
-        return key_id(self.name, bytes([SIG_TYPE_ED25519]) + self.public_key)
-
-    @property
-    def skey(self) -> str:
-        """This key as a signer key string (secret)."""
-        return PRIVATE_PREFIX + encode_key(self.name, self.key_id, bytes([SIG_TYPE_ED25519]) + self.seed)
+    _SIG_TYPE = SIG_TYPE_ED25519
+    _TYPE_NAME = "Ed25519"
 
     def verifier(self) -> Ed25519Verifier:
         """The verifier for this signer's public key."""
         return Ed25519Verifier(self.name, self.public_key)
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Ed25519Signer:
-        """Parse an Ed25519 signer key and check its key ID against the derived public key.
-
-        Raises:
-            KeyFormatError: when the key is malformed, of another type, or its key ID is wrong.
-        """
-        name, kid, sig_type, seed = parse_skey(skey)
-        if sig_type != SIG_TYPE_ED25519:
-            raise KeyFormatError(f"signer key {name} has type 0x{sig_type:02x}, want 0x01 (Ed25519)")
-        signer = cls(name, seed)
-        if not hmac.compare_digest(kid, signer.key_id):
-            raise KeyFormatError(f"signer key {name}: key ID does not match the key")
-        return signer
 
     def sign(self, message: bytes) -> bytes:
         """Return the deterministic Ed25519 signature over ``message``."""
