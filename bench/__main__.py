@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import appends, memory, proofs, receipts
+from bench import appends, memory, passports, proofs, receipts
 from bench.harness import BenchResult, Sizes, Workspace, format_table
 
 BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
@@ -22,6 +22,7 @@ BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
     memory.NAME: memory.run,
     proofs.NAME: proofs.run,
     receipts.NAME: receipts.run,
+    passports.NAME: passports.run,
 }
 
 
