@@ -7,6 +7,7 @@ the CLI as one line and a non-zero exit.
 
 from __future__ import annotations
 
+from api.labels import LabelError
 from identifiers import errors as identifier_errors
 from ledger import errors as ledger_errors
 from passport import errors as passport_errors
@@ -61,6 +62,7 @@ STATUS: dict[type[Exception], int] = {
     passport_errors.ContextDigestError: 500,
     passport_errors.RuleError: 422,
     verifier_errors.VerifierError: 422,
+    LabelError: 422,
 }
 """HTTP status per domain error class; looked up along the exception's MRO, most specific first."""
 
