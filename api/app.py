@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from api import logservice, problems
 from api.routes import attestations as attestation_routes
 from api.routes import credentials as credential_routes
+from api.routes import labels as label_routes
 from api.routes import log as log_routes
 from api.routes import passports as passport_routes
 from api.routes import registry as registry_routes
@@ -41,4 +42,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(attestation_routes.router)
     app.include_router(credential_routes.router)
     app.include_router(passport_routes.router)
+    app.include_router(label_routes.router)
     return app

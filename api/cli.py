@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "api.commands.attest",
     "api.commands.audit",
     "api.commands.passport",
+    "api.commands.label",
 )
 
 
