@@ -78,6 +78,24 @@ def prepare_chunk(raws: list[bytes]) -> list[Prepared | Submitted]:
     return [prepare_outcome(raw) for raw in raws]
 
 
+def _watch_submitter() -> None:
+    """Run in each worker as it starts: end the worker when the process that submits work to it ends.
+
+    A pool's workers are told to stop when the submitting process exits normally; one ended by a signal
+    (uvicorn re-raises SIGTERM after its own shutdown) tells them nothing, and a fork server's workers would
+    then wait for work forever, keeping the fork server (and whatever output it inherited) alive.
+    """
+    submitter = multiprocessing.parent_process()
+    if submitter is None:
+        return
+
+    def watch() -> None:
+        submitter.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-submitter", daemon=True).start()
+
+
 _POOL_LOCK = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
@@ -95,7 +113,7 @@ def _the_pool() -> ProcessPoolExecutor | None:
             try:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["api.documents"])
-                _pool = ProcessPoolExecutor(_workers(), mp_context=context)
+                _pool = ProcessPoolExecutor(_workers(), mp_context=context, initializer=_watch_submitter)
             except (OSError, ValueError):
                 _pool = None
         return _pool

@@ -1,8 +1,8 @@
 """``python -m bench [--quick] [--dir DIR] [NAME ...]``: run the benchmarks and print one table.
 
-Benchmarks run in the order appends, memory, proofs, receipts (the memory benchmark builds the 1,000,000-entry
-log that the proof benchmark then reuses), in a temporary directory removed at the end. Exit status: 0 when
-every target is met, 1 when one is not, 2 on an error.
+Benchmarks run in the order appends, memory, proofs, receipts, credentials, pipeline, passports (the memory
+benchmark builds the 1,000,000-entry log that the proof benchmark then reuses), in a temporary directory
+removed at the end. Exit status: 0 when every target is met, 1 when one is not, 2 on an error.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import appends, memory, passports, proofs, receipts
+from bench import appends, credentials, memory, passports, pipeline, proofs, receipts
 from bench.harness import BenchResult, Sizes, Workspace, format_table
 
 BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
@@ -22,6 +22,8 @@ BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
     memory.NAME: memory.run,
     proofs.NAME: proofs.run,
     receipts.NAME: receipts.run,
+    credentials.NAME: credentials.run,
+    pipeline.NAME: pipeline.run,
     passports.NAME: passports.run,
 }
 

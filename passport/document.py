@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,8 +218,43 @@ class SignedDocument:
         """
         return cls.from_bytes(canonical_json(dict(document)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (a document prepared in a worker process, sent back): the bytes, their JCS form and digest;
+        # the receiving side parses the bytes again only if it reads ``data``.
+        return (_unpickle, (self.raw, self.canonical, self.digest))
+
     def parse(self) -> dict[str, Any]:
         """Return a fresh parse of the exact bytes (what verification works on)."""
         data = parse_json(self.raw)
         assert isinstance(data, dict)
         return data
+
+
+class _ParsedOnRead(Mapping[str, Any]):
+    """A document's parse, made from its exact bytes the first time it is read."""
+
+    __slots__ = ("_raw", "_value")
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+        self._value: dict[str, Any] | None = None
+
+    def _parsed(self) -> dict[str, Any]:
+        if self._value is None:
+            value = parse_json(self._raw)
+            assert isinstance(value, dict)
+            self._value = value
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+
+def _unpickle(raw: bytes, canonical: bytes, digest: str) -> SignedDocument:
+    return SignedDocument(raw, _ParsedOnRead(raw), canonical, digest)

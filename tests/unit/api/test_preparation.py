@@ -4,8 +4,15 @@ process would, in order, refusals included; small batches stay here; a broken po
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -85,3 +92,54 @@ def test_a_bug_is_not_taken_for_a_refusal(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(preparation, "prepare", broken_prepare)
     with pytest.raises(ZeroDivisionError):
         preparation.prepare_outcome(b"{}")
+
+
+KILLED_SUBMITTER = """
+import os, signal, sys
+from api.preparation import PARALLEL_FROM, _the_pool, prepare_chunk
+pool = _the_pool()
+assert pool is not None
+pool.submit(prepare_chunk, [b"{}"]).result()
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+os.kill(os.getpid(), signal.SIGTERM)
+"""
+
+
+def test_workers_end_with_a_submitter_ended_by_a_signal() -> None:
+    # Ended by a signal, the submitter never tells its workers to stop: they must notice by themselves, or
+    # they (and the fork server) keep its output open forever.
+    if preparation._workers() < 2:
+        pytest.skip("one core: no worker processes")
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_SUBMITTER],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    pids = [int(pid) for pid in proc.stdout.split()]
+    assert pids
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"workers {pids} outlived their submitter"
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_prepared_document_crosses_processes_without_its_parse() -> None:
+    prepared = prepare_chunk(_batch(12)[:1])[0]
+    assert isinstance(prepared, Prepared)
+    copy = pickle.loads(pickle.dumps(prepared))
+    assert copy == prepared
+    assert copy.document.canonical == prepared.document.canonical
+    assert dict(copy.document.data) == dict(prepared.document.data)
+    assert len(pickle.dumps(prepared.document)) < 2 * len(prepared.document.raw) + 200
