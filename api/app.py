@@ -11,6 +11,7 @@ from api.routes import labels as label_routes
 from api.routes import log as log_routes
 from api.routes import passports as passport_routes
 from api.routes import registry as registry_routes
+from api.routes import resolver as resolver_routes
 from api.settings import Settings
 from api.submission import open_pipeline
 
@@ -43,4 +44,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(credential_routes.router)
     app.include_router(passport_routes.router)
     app.include_router(label_routes.router)
+    app.include_router(resolver_routes.router)
     return app

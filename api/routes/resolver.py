@@ -1,0 +1,132 @@
+"""The resolver (GS1 resolver standard 1.2, ISO/IEC 18975; docs/resolver.md): GS1 Digital Link paths
+``/01/<gtin>[/22/..][/10/<lot>][/21/<serial>]`` and industrial-internet identifiers ``/id/<prefix>/<suffix>``.
+
+No ``linkType``: 307 to the default link (the passport, or else the newest valid attestation), its JSON-LD
+for ``Accept: application/ld+json``. ``linkType=all`` or ``linkset`` (or ``Accept:
+application/linkset+json``): the RFC 9264 linkset of every level up to the primary key. ``linkType=<one>``: 307 to it, or 404. Identifiers are
+read from the raw request path so that a percent-encoded ``/`` inside a lot stays inside the lot.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import Connection
+
+from api import resolver as r
+from api.attestationview import product_attestations
+from api.errors import NotFoundError
+from api.passportview import latest_passport
+from api.routes.registry import PipelineDep
+from identifiers.digital_link import DigitalLink, parse_digital_link
+from identifiers.gs1_item import format_element_string
+from identifiers.handle import parse_handle
+from passport.dpp import product_uri
+
+router = APIRouter(tags=["resolver"])
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Accept"}
+
+
+def _raw_path(request: Request) -> str:
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = bytes(raw).decode("latin-1")
+    root = request.scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _split_query(request: Request) -> tuple[list[tuple[str, str]], str | None]:
+    """The query without ``linkType`` (passed on when redirecting), and the requested link type."""
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    link_types = [v for k, v in pairs if k == "linkType"]
+    return [(k, v) for k, v in pairs if k != "linkType"], (link_types[-1] if link_types else None)
+
+
+def _item(conn: Connection, anchor: str, candidates: list[str], base: str) -> r.Item:
+    """The links of the first candidate product key (the forms a product may have been logged under) that
+    has any."""
+    for product in candidates:
+        found = latest_passport(conn, product)
+        attestations = product_attestations(conn, product)
+        item = r.item_links(anchor, product, None if found is None else found[0], attestations, base)
+        if item.links:
+            return item
+    return r.Item(anchor, ())
+
+
+def _gs1_items(conn: Connection, link: DigitalLink, base: str) -> list[r.Item]:
+    items = []
+    for k in range(len(link.qualifiers), -1, -1):
+        level = DigitalLink(link.gtin, link.qualifiers[:k])
+        candidates = [level.canonical, format_element_string(level)]
+        if k == 0:
+            candidates.insert(0, link.gtin.digits)
+        items.append(_item(conn, level.to_uri(base), candidates, base))
+    return items
+
+
+def _respond(
+    request: Request, items: list[r.Item], query: list[tuple[str, str]], link_type: str | None
+) -> Response:
+    if not any(item.links for item in items):
+        raise NotFoundError(f"nothing is logged about {items[0].anchor}")
+    anchor = items[0].anchor
+    headers = _CORS | {"Link": f'<{anchor}?linkType=linkset>; rel="linkset"; type="{r.LINKSET_MEDIA_TYPE}"'}
+    accept = request.headers.get("accept")
+    if link_type in ("all", "linkset") or (link_type is None and r.prefers(accept, (r.LINKSET_MEDIA_TYPE,))):
+        body = json.dumps(r.linkset(items), ensure_ascii=False).encode()
+        return Response(body, media_type=r.LINKSET_MEDIA_TYPE, headers=headers)
+    if link_type is None:
+        link = r.default_link(items, json_ld=r.prefers(accept, r.JSON_LD_TYPES))
+    else:
+        rel = r.expand_link_type(link_type)
+        link = None if rel is None else r.find_link(items, rel)
+        if link is None:
+            raise NotFoundError(f"{anchor} has no link of type {link_type}")
+    assert link is not None  # items with links have a default
+    target = link.href + (("&" if "?" in link.href else "?") + urlencode(query) if query else "")
+    return RedirectResponse(target, status_code=307, headers=headers)
+
+
+@router.api_route("/01/{rest:path}", methods=["GET", "HEAD"], response_class=Response, status_code=307)
+def resolve_gs1(rest: str, request: Request, pipeline: PipelineDep) -> Response:
+    """Resolve a GS1 Digital Link path (qualifiers in dictionary order; one trailing slash tolerated)."""
+    del rest  # the raw path is parsed instead: a percent-encoded '/' belongs to its value
+    query, link_type = _split_query(request)
+    ai_query = [(k, v) for k, v in query if k.isascii() and k.isdigit()]
+    text = _raw_path(request) + ("?" + urlencode(ai_query, quote_via=quote) if ai_query else "")
+    link = parse_digital_link(text)
+    base = str(request.base_url).rstrip("/")
+    with pipeline.log.store.engine.connect() as conn:
+        items = _gs1_items(conn, link, base)
+    return _respond(request, items, query, link_type)
+
+
+@router.api_route("/id/{rest:path}", methods=["GET", "HEAD"], response_class=Response, status_code=307)
+def resolve_handle(rest: str, request: Request, pipeline: PipelineDep) -> Response:
+    """Resolve an industrial-internet identifier: the rest of the path, percent-decoded, is the identifier."""
+    del rest
+    raw = _raw_path(request).removeprefix("/id/")
+    if _BAD_PERCENT.search(raw):
+        raise r.ResolverRequestError("a '%' in the identifier is not followed by two hexadecimal digits")
+    try:
+        text = unquote(raw, errors="strict")
+    except UnicodeDecodeError as e:
+        raise r.ResolverRequestError("the percent-encoded identifier is not UTF-8") from e
+    handle = parse_handle(text)
+    query, link_type = _split_query(request)
+    base = str(request.base_url).rstrip("/")
+    with pipeline.log.store.engine.connect() as conn:
+        item = _item(conn, product_uri(handle.canonical, base), [handle.canonical], base)
+    return _respond(request, [item], query, link_type)
+
+
+@router.get("/.well-known/gs1resolver")
+def gs1resolver(request: Request) -> JSONResponse:
+    """The resolver description document (GS1 resolver standard 1.2)."""
+    return JSONResponse(r.resolver_description(str(request.base_url)), headers=_CORS)
