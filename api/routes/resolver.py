@@ -3,8 +3,9 @@
 
 No ``linkType``: 307 to the default link (the passport, or else the newest valid attestation), its JSON-LD
 for ``Accept: application/ld+json``. ``linkType=all`` or ``linkset`` (or ``Accept:
-application/linkset+json``): the RFC 9264 linkset of every level up to the primary key. ``linkType=<one>``: 307 to it, or 404. Identifiers are
-read from the raw request path so that a percent-encoded ``/`` inside a lot stays inside the lot.
+application/linkset+json``): the RFC 9264 linkset of every level up to the primary key.
+``linkType=<one>``: 307 to it, or 404. Identifiers are read from the raw request path so that a
+percent-encoded ``/`` inside a lot stays inside the lot.
 """
 
 from __future__ import annotations
