@@ -104,6 +104,8 @@ def test_passport_default_links_and_linkset(inst: Installation) -> None:
     assert r.headers["access-control-allow-origin"] == "*"
     assert client.get(r.headers["location"]).json()["credential"] == json.loads(doc.canonical)
 
+    r = client.head("/id/88.118.2/LFP-CAM", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (307, page)
     r = client.get("/id/88.118.2/LFP-CAM", headers=LD, follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (307, f"{BASE}/credentials/{doc.digest}")
     assert client.get(r.headers["location"]).content == doc.canonical
