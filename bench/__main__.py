@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import appends, credentials, memory, passports, pipeline, proofs, receipts
+from bench import appends, credentials, labels, memory, passports, pipeline, proofs, receipts
 from bench.harness import BenchResult, Sizes, Workspace, format_table
 
 BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
@@ -25,6 +25,7 @@ BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
     credentials.NAME: credentials.run,
     pipeline.NAME: pipeline.run,
     passports.NAME: passports.run,
+    labels.NAME: labels.run,
 }
 
 
