@@ -216,6 +216,10 @@ def _to_subject(att: Attestation) -> dict[str, Any]:
     return subject
 
 
+_REQUIRED, _OPTIONAL = set(REQUIRED), set(SUBJECT_FIELDS - REQUIRED)
+"""The subject's members as sets, made once (check_object only reads them)."""
+
+
 def _object(value: Any, what: str, required: set[str], optional: set[str]) -> dict[str, Any]:
     return check_object(value, what, required, optional, AttestationError)
 
@@ -241,7 +245,7 @@ def _decimals(obj: dict[str, Any], pairs: tuple[tuple[str, str], ...], what: str
 
 
 def _from_subject(subject: Any) -> Attestation:
-    s = _object(subject, "credentialSubject", set(REQUIRED), set(SUBJECT_FIELDS - REQUIRED))
+    s = _object(subject, "credentialSubject", _REQUIRED, _OPTIONAL)
     values: dict[str, Any] = {attr: _str(s[w], w) for attr, w in TEXTS if w in s}
     for attr, json_name, _ in DECIMALS:
         if json_name in s:

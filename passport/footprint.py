@@ -70,16 +70,20 @@ class Stages:
 
     def items(self) -> Iterator[tuple[str, Decimal]]:
         """``(wire name, value)`` of each reported stage, in life-cycle order."""
-        for name, field in zip(LIFE_CYCLE_STAGES, fields(self), strict=True):
-            value = getattr(self, field.name)
+        for name, attr in _STAGE_ATTRIBUTES:
+            value = getattr(self, attr)
             if value is not None:
                 yield name, value
 
     @classmethod
     def from_items(cls, values: dict[str, Decimal]) -> Stages:
         """Build from wire names (``rawMaterialAcquisition``, ...) to values."""
-        names = dict(zip(LIFE_CYCLE_STAGES, (f.name for f in fields(cls)), strict=True))
+        names = dict(_STAGE_ATTRIBUTES)
         return cls(**{names[k]: v for k, v in values.items()})
+
+
+_STAGE_ATTRIBUTES = tuple(zip(LIFE_CYCLE_STAGES, (f.name for f in fields(Stages)), strict=True))
+"""(wire name, attribute) of each stage, in life-cycle order."""
 
 
 @dataclass(frozen=True)
