@@ -128,17 +128,11 @@ class UsccError(_ReasonedError):
     reasons = frozenset({"length", "character", "division", "check_character"})
 
 
-class DidWebError(DidError):
-    """A did:web that breaks the did:web method's syntax (domain, port or path rules)."""
+class DidWebError(_ReasonedError, DidError):
+    """A did:web that breaks the did:web method's syntax (domain, port or path rules); a DidError too."""
 
+    family = "identifiers.did.web"
     reasons = frozenset({"syntax", "domain", "ip_address", "port", "path", "fragment", "too_long"})
-
-    def __init__(self, reason: str, message: str, *, value: str = "") -> None:
-        if reason not in self.reasons:
-            raise AssertionError(f"DidWebError has no reason {reason!r}")
-        super().__init__(message, value=value)
-        self.reason = reason
-        self.code = f"identifiers.did.web.{reason}"
 
 
 class UrnError(_ReasonedError):
