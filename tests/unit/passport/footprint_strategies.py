@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from passport import footprint as fp
 from passport.attestation import Attestation
+from passport.examples import example_attestation
 from passport.factors import Benchmark, EmissionFactor, FactorDataset
 from passport.quantity import DECLARED_UNITS, FACTOR_UNIT_DENOMINATORS
 
@@ -26,33 +27,7 @@ def flip_byte(data: st.DataObject, raw: bytes) -> bytes:
 
 def base_attestation() -> Attestation:
     """A valid cradle-to-gate LFP cell attestation, the example of docs/attestation.md."""
-    return Attestation(
-        product_id="88.118.8/LFP-280Ah",
-        declared_unit="kilowatt hour",
-        unitary_product_amount=D("1"),
-        pcf_excluding_biogenic=D("62.40"),
-        pcf_including_biogenic=D("62.20"),
-        fossil_ghg_emissions=D("61.90"),
-        land_use_emissions=D("0.40"),
-        biogenic_non_co2_emissions=D("0.10"),
-        biogenic_co2_uptake=D("-0.20"),
-        aircraft_ghg_emissions=D("0.05"),
-        packaging_emissions_included=True,
-        packaging_ghg_emissions=D("0.30"),
-        boundary="cradle-to-gate",
-        reference_period_start="2025-01-01T00:00:00Z",
-        reference_period_end="2026-01-01T00:00:00Z",
-        standards=("ISO14067", "GB/T 24067", "PACT-3.0"),
-        geography="CN-JS",
-        stages=fp.Stages(
-            raw_material_acquisition=D("44.10"), manufacturing=D("16.80"), distribution=D("1.50")
-        ),
-        primary_data_share=D("72.5"),
-        dqi=fp.DataQuality(D("1.6"), D("1.2"), D("1.4")),
-        uncertainty=fp.Uncertainty("normal", "monte-carlo", standard_deviation=D("3.1")),
-        factor_datasets=(fp.FactorDatasetRef("cn-background", "2025.1", "sha256:" + "a" * 64),),
-        ipcc_characterization_factors=("AR6",),
-    )
+    return example_attestation()
 
 
 def decimals(low: str, high: str, places: int = 3) -> st.SearchStrategy[Decimal]:
