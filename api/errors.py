@@ -61,10 +61,24 @@ STATUS: dict[type[Exception], int] = {
     passport_errors.ProofError: 422,
     passport_errors.ContextDigestError: 500,
     passport_errors.RuleError: 422,
+    passport_errors.UnknownKindError: 422,
     verifier_errors.VerifierError: 422,
     LabelError: 422,
 }
 """HTTP status per domain error class; looked up along the exception's MRO, most specific first."""
+
+SUBMISSION_STATUS: dict[str, int] = {
+    "submission.unknown_attestation": 422,
+    "submission.product_mismatch": 422,
+    "submission.not_issuer": 403,
+    "submission.self_endorsement": 403,
+    "submission.publisher_mismatch": 403,
+    "submission.revoked": 409,
+    "submission.superseded": 409,
+    "submission.duplicate_attestation": 409,
+    "submission.version_exists": 409,
+}
+"""HTTP status per code of :class:`passport.errors.SubmissionError` (one class, a status per reason)."""
 
 VERIFICATION_FAILURES: tuple[type[Exception], ...] = (
     ledger_errors.ProofError,
@@ -85,6 +99,8 @@ def http_status(error: Exception) -> int | None:
         return error.status
     if isinstance(error, ledger_errors.WitnessError):
         return error.status
+    if isinstance(error, passport_errors.SubmissionError):
+        return SUBMISSION_STATUS[error.code]
     for cls in type(error).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -93,6 +109,8 @@ def http_status(error: Exception) -> int | None:
 
 def status_for_code(code: str) -> int:
     """The HTTP status of a refusal known only by its code (a refusal recorded by another process's batch)."""
+    if code in SUBMISSION_STATUS:
+        return SUBMISSION_STATUS[code]
     for cls in (identifier_errors.AuthorityError, identifier_errors.RegistryConflictError):
         if code.startswith(cls.family + ".") and code.removeprefix(cls.family + ".") in cls.reasons:
             return STATUS[cls]

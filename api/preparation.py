@@ -13,8 +13,8 @@ preloaded, never forked from the submitting process itself, which may hold datab
 threads. One pool serves the whole process (every pipeline in it), made on first use; if it cannot be made or
 breaks, the batch is prepared in the submitting process instead, with the same outcomes.
 
-A worker answers each document with its :class:`~api.documents.Prepared` or its refusal (:class:`Submitted`,
-with the stable code): exceptions never cross the process boundary.
+A worker answers each document with its :class:`~passport.records.Prepared` or its refusal
+(:class:`Submitted`, with the stable code): exceptions never cross the process boundary.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from api.documents import Prepared, prepare
 from api.errors import error_code, http_status
+from passport.records import Prepared, prepare
 
 PARALLEL_FROM = 128
 """Documents from which a batch is prepared in worker processes (if the machine has more than one core)."""
@@ -66,7 +66,7 @@ def refused(e: Exception, digest: str | None = None, kind: str | None = None) ->
 
 
 def prepare_outcome(raw: bytes) -> Prepared | Submitted:
-    """:func:`~api.documents.prepare` one document; its refusal if it has one (a bug still raises)."""
+    """:func:`~passport.records.prepare` one document; its refusal if it has one (a bug still raises)."""
     try:
         return prepare(raw)
     except Exception as e:
@@ -112,7 +112,7 @@ def _the_pool() -> ProcessPoolExecutor | None:
         if _pool is None and _workers() > 1:
             try:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["api.documents"])
+                context.set_forkserver_preload(["passport.records"])
                 _pool = ProcessPoolExecutor(_workers(), mp_context=context, initializer=_watch_submitter)
             except (OSError, ValueError):
                 _pool = None

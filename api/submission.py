@@ -5,7 +5,7 @@ attestations-api.md).
    its leaf record. A document that fails gets its error; the others go on (all or nothing per document).
 2. Append the records through the sequencer, each with the credential's JCS bytes as its attachment.
 3. Inside the sequencer's locked transaction, the admission function judges each new document at the exact
-   index it would take (``api.authority.judge``), against the registry state as of that index and the
+   index it would take (``passport.authority.judge``), against the registry state as of that index and the
    document tables as of that index (``api.documentindex``), both including the documents earlier in the same
    batch; the accept hook stores the accepted credentials, their index rows and what they change (a
    supersession, a revocation, an endorsement, a published version) in the same transaction as their log
@@ -18,16 +18,16 @@ anybody else's: the pipeline's admission is the installation's one admission, wh
 it) is accepted as it is and stores nothing; only whoever holds the database can make one.
 
 **Each proof is verified once, by the submitter.** The admission does not verify a document's proof again: it
-classifies the attachment (``api.documents.classify``: the exact bytes parsed, every shape rule checked, the
-signer's key taken from the proof's did:key verification method and checked to be the key the issuer names)
-and judges that signer's authority. A document this process submitted is not even parsed again: the model its
-``prepare`` built is kept, by record, for its batch. The trust assumption, written down: pending rows and
-their attachments are only written by this code (``Pipeline.submit``, through ``Sequencer.append``) after
-``prepare`` verified the document; whoever can write the database can also rewrite the log's entries, the
-stored credentials and the registry, so a check against them here would defend nothing (a log's integrity
+classifies the attachment (``passport.records.classify``: the exact bytes parsed, every shape rule checked,
+the signer's key taken from the proof's did:key verification method and checked to be the key the issuer
+names) and judges that signer's authority. A document this process submitted is not even parsed again: the
+model its ``prepare`` built is kept, by record, for its batch. The trust assumption, written down: pending
+rows and their attachments are only written by this code (``Pipeline.submit``, through ``Sequencer.append``)
+after ``prepare`` verified the document; whoever can write the database can also rewrite the log's entries,
+the stored credentials and the registry, so a check against them here would defend nothing (a log's integrity
 against its own operator is what witnesses and auditors check, replaying the log with every proof). For the
 same reason the registry cache replays stored registry entries without verifying their proofs again
-(``api.documents.registry_operation``); ``carbontrail log fsck`` and an audit replay verify everything.
+(``passport.records.registry_operation``); ``carbontrail log fsck`` and an audit replay verify everything.
 
 The registry state is cached per process and brought up to date from the ``document`` table at the start of
 every batch, so several processes submitting at once all judge against the state the log really has.
@@ -40,18 +40,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import Connection, select
 
-from api.authority import judge, wants
-from api.documentindex import BatchIndex, Effect, insert_rows, store_effects
-from api.documents import (
-    KIND_ATTESTATION,
-    KIND_REGISTRY,
-    Prepared,
-    WrongKindError,
-    classify,
-    is_leaf_record,
-    registry_operation,
-    with_subject,
-)
+from api.documentindex import BatchIndex, insert_rows, store_effects
 from api.errors import ApiError
 from api.logservice import Log
 from api.orm import AttestationRow, Credential, Document
@@ -61,8 +50,19 @@ from identifiers.errors import IdentifierError, RegistryError
 from identifiers.registry import RegistryState
 from ledger.storage.sequencer import Accept, Accepted, AppendResult, Candidate, Decision, LogState, Refuse
 from ledger.storage.store import size_of
+from passport.authority import judge, wants
+from passport.docindex import Effect
 from passport.document import SignedDocument
 from passport.errors import PassportError
+from passport.records import (
+    KIND_ATTESTATION,
+    KIND_REGISTRY,
+    Prepared,
+    classify,
+    is_leaf_record,
+    registry_operation,
+    with_subject,
+)
 from passport.revocation import Revocation
 
 _JUDGED = (RegistryError, PassportError, IdentifierError, ApiError)
@@ -73,6 +73,13 @@ SEQUENCE_FROM = 256
 sequencer call costs a few milliseconds whatever its size (a transaction, a checkpoint, a durable commit)."""
 
 __all__ = ["Pipeline", "RegistryCache", "Submitted", "open_pipeline"]
+
+
+class WrongKindError(ApiError):
+    """A credential of a kind carbontrail logs, sent where another kind is expected (e.g. to /registry)."""
+
+    code = "api.wrong_kind"
+    status = 422
 
 
 class RegistryCache:

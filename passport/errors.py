@@ -316,3 +316,38 @@ class DppError(RuleError):
     rules = _COMMON_RULES | frozenset(
         {"identifier", "link", "receipt", "number", "sum", "disclosure", "recompute", "battery"}
     )
+
+
+class UnknownKindError(PassportError):
+    """A credential of a type carbontrail does not log."""
+
+    code = "passport.unknown_kind"
+
+
+class SubmissionError(PassportError):
+    """A document the log refuses at its position because of what earlier documents say (passport.authority):
+    ``code`` is ``submission.<reason>``, one reason of :attr:`reasons`; the API maps each to its HTTP status
+    (``api/errors.py``)."""
+
+    code = "submission.error"
+    family = "submission"
+    reasons = frozenset(
+        {
+            "unknown_attestation",
+            "product_mismatch",
+            "not_issuer",
+            "self_endorsement",
+            "publisher_mismatch",
+            "revoked",
+            "superseded",
+            "duplicate_attestation",
+            "version_exists",
+        }
+    )
+
+    def __init__(self, reason: str, message: str) -> None:
+        if reason not in self.reasons:
+            raise AssertionError(f"no submission reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
+        self.code = f"{self.family}.{reason}"

@@ -22,7 +22,6 @@ from typing import Any
 
 from api.attestationview import attestation_status, check_digest, credential, product_attestations
 from api.commands.common import add_installation_options, settings_of
-from api.documents import CREDENTIAL_KINDS
 from api.errors import CliError
 from api.keyfile import read_key_file
 from api.logservice import open_log
@@ -41,6 +40,7 @@ from passport.errors import AttestationError
 from passport.factors import sign_benchmark, sign_factor_dataset
 from passport.footprint import LIFE_CYCLE_STAGES, Stages
 from passport.quantity import parse_decimal
+from passport.records import CREDENTIAL_KINDS
 from passport.revocation import Revocation, sign_revocation
 
 Sub = Any

@@ -18,7 +18,6 @@ from typing import Any, TextIO
 
 from api.commands.common import add_installation_options, settings_of
 from api.compose import compose, issuer_authority
-from api.documents import PASSPORT_KINDS
 from api.errors import CliError
 from api.keyfile import read_key_file
 from api.logservice import open_log
@@ -29,6 +28,7 @@ from identifiers.parse import parse_identifier
 from passport.dpp import sign_passport
 from passport.envelope import public_key_bytes
 from passport.footprint import LIFE_CYCLE_STAGES
+from passport.records import PASSPORT_KINDS
 from passport.rollup import Rollup, round_half_even
 from passport.spec import parse_spec
 

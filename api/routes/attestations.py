@@ -18,14 +18,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from api.attestationview import attestation_status, check_digest, credential, product_attestations
-from api.authority import refusal_status
-from api.documents import CREDENTIAL_KINDS
-from api.errors import ApiError, NotFoundError
+from api.errors import ApiError, NotFoundError, status_for_code
 from api.logservice import receipt
 from api.routes.registry import LoggedDocument, PipelineDep
 from api.submission import Submitted
 from identifiers.parse import parse_identifier
 from passport.document import canonical_json
+from passport.records import CREDENTIAL_KINDS
 
 router = APIRouter(tags=["attestations"])
 
@@ -149,7 +148,7 @@ class RefusedError(ApiError):
     def __init__(self, outcome: Submitted) -> None:
         super().__init__(outcome.message or "refused")
         self.code = outcome.code or "api.refused"
-        self.status = outcome.status or refusal_status(self.code)
+        self.status = outcome.status or status_for_code(self.code)
 
 
 def _outcome(o: Submitted) -> Outcome:
@@ -162,7 +161,7 @@ def _outcome(o: Submitted) -> Outcome:
         kind=o.kind,
         duplicate=False,
         code=code,
-        status=o.status or refusal_status(code),
+        status=o.status or status_for_code(code),
         message=o.message,
     )
 

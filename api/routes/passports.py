@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.compose import compose, issuer_authority
-from api.documents import PASSPORT_KINDS
 from api.errors import NotFoundError
 from api.logservice import receipt
 from api.passportview import latest_passport
@@ -24,6 +23,7 @@ from api.routes.registry import SIGNED_DOCUMENT_BODY, LoggedDocument, PipelineDe
 from identifiers.did import parse_did_key
 from identifiers.parse import parse_identifier
 from passport.document import canonical_json
+from passport.records import PASSPORT_KINDS
 from passport.spec import parse_spec
 
 router = APIRouter(tags=["passports"])

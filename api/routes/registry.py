@@ -74,8 +74,8 @@ def submit_registry_entry(pipeline: PipelineDep, body: SignedBody) -> LoggedDocu
 
     The answer is its log index and a C2SP tlog-proof@v1 receipt; the same entry again gets its first index.
     """
-    from api.documents import KIND_REGISTRY
     from api.logservice import receipt
+    from passport.records import KIND_REGISTRY
 
     # Only registry entries: another kind is refused before it is logged, never after.
     outcome = pipeline.submit([body], kinds={KIND_REGISTRY})[0]

@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from api import handlerecord as hr
 from api import resolver as r
 from api.attestationview import product_attestations
-from api.errors import NotFoundError
+from api.errors import ApiError, NotFoundError, error_code, http_status
 from api.passportview import latest_passport
+from api.problems import problem
 from api.routes.registry import PipelineDep
 from identifiers.digital_link import DigitalLink, parse_digital_link
+from identifiers.errors import IdentifierError, RegistryConflictError
 from identifiers.gs1_item import format_element_string
 from identifiers.handle import parse_handle
+from ledger.storage.orm import LogEntry
 from passport.dpp import product_uri
 
 router = APIRouter(tags=["resolver"])
@@ -39,6 +44,20 @@ def _raw_path(request: Request) -> str:
     path = bytes(raw).decode("latin-1")
     root = request.scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _decoded(raw: str) -> str:
+    """A Handle path percent-decoded once.
+
+    Raises:
+        ResolverRequestError: a ``%`` not followed by two hexadecimal digits, or bytes that are not UTF-8.
+    """
+    if _BAD_PERCENT.search(raw):
+        raise r.ResolverRequestError("a '%' in the identifier is not followed by two hexadecimal digits")
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError as e:
+        raise r.ResolverRequestError("the percent-encoded identifier is not UTF-8") from e
 
 
 def _split_query(request: Request) -> tuple[list[tuple[str, str]], str | None]:
@@ -112,19 +131,71 @@ def resolve_gs1(rest: str, request: Request, pipeline: PipelineDep) -> Response:
 def resolve_handle(rest: str, request: Request, pipeline: PipelineDep) -> Response:
     """Resolve an industrial-internet identifier: the rest of the path, percent-decoded, is the identifier."""
     del rest
-    raw = _raw_path(request).removeprefix("/id/")
-    if _BAD_PERCENT.search(raw):
-        raise r.ResolverRequestError("a '%' in the identifier is not followed by two hexadecimal digits")
-    try:
-        text = unquote(raw, errors="strict")
-    except UnicodeDecodeError as e:
-        raise r.ResolverRequestError("the percent-encoded identifier is not UTF-8") from e
-    handle = parse_handle(text)
+    handle = parse_handle(_decoded(_raw_path(request).removeprefix("/id/")))
     query, link_type = _split_query(request)
     base = str(request.base_url).rstrip("/")
     with pipeline.log.store.engine.connect() as conn:
         item = _item(conn, product_uri(handle.canonical, base), [handle.canonical], base)
     return _respond(request, [item], query, link_type)
+
+
+def _entry_times(conn: Connection, indices: set[int]) -> dict[int, str]:
+    """The ``time`` of each log entry's leaf record (its credential's ``validFrom``), by index."""
+    rows = conn.execute(select(LogEntry.idx, LogEntry.data).where(LogEntry.idx.in_(sorted(indices))))
+    return {int(index): str(json.loads(data)["time"]) for index, data in rows}
+
+
+def _handle_record(request: Request, pipeline: PipelineDep, text: str) -> dict[str, Any]:
+    lookup = hr.parse_lookup(text)
+    selection = hr.parse_selection(parse_qsl(request.url.query, keep_blank_values=True))
+    base = str(request.base_url).rstrip("/")
+    with pipeline.log.store.engine.connect() as conn:
+        if lookup.product is None:
+            holder, held = hr.holder_of(pipeline.registry_state().organisations(), lookup.prefix)
+            values = hr.prefix_values(lookup, base, holder, held)
+        else:
+            found = latest_passport(conn, lookup.product.canonical)
+            current = None if found is None else found[0]
+            attestations = [] if current is not None else product_attestations(conn, lookup.product.canonical)
+            issuer = None
+            uscc = (
+                current["issuer"]
+                if current is not None
+                else next((a["issuer"] for a in attestations if a.get("status") == "valid"), None)
+            )
+            if uscc is not None:
+                try:
+                    issuer = pipeline.registry_state().organisation(uscc)
+                except (
+                    RegistryConflictError
+                ):  # an issuer the registry no longer knows: name and keys left out
+                    issuer = None
+            values = hr.product_values(lookup, base, current, attestations, issuer)
+        chosen = [v for v in values if selection.selects(v)]
+        times = _entry_times(conn, {v.source for v in chosen}) if chosen else {}
+    return hr.record_json(lookup.name, chosen, times)
+
+
+@router.api_route("/api/handles/{rest:path}", methods=["GET", "HEAD"], response_class=JSONResponse)
+def handle_lookup(rest: str, request: Request, pipeline: PipelineDep) -> Response:
+    """The typed values of an industrial-internet identifier or prefix, as the Handle REST API gives them
+    (``?type=``, ``?index=``). Errors are problem+json carrying the Handle ``responseCode`` and ``handle``."""
+    del rest  # the raw path is decoded once, as for /id/
+    text = _raw_path(request).removeprefix("/api/handles/")
+    try:
+        body = _handle_record(request, pipeline, _decoded(text))
+    except (ApiError, IdentifierError) as e:
+        status, code = http_status(e), error_code(e)
+        if status is None or code is None:
+            raise
+        extra: dict[str, object] = {"handle": unquote(text)}
+        rc = hr.response_code(e)
+        if rc is not None:
+            extra["responseCode"] = rc
+        response = problem(status, code, type(e).__name__, " ".join(str(e).split()), **extra)
+        response.headers.update(_CORS)
+        return response
+    return JSONResponse(body, headers=_CORS)
 
 
 @router.get("/.well-known/gs1resolver")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.compose import Composition, compose
-from api.documents import PASSPORT_KINDS
 from identifiers.registry_ops import RegistryOperation as Op
 from ledger.policy import Policy
 from ledger.receipt import parse_receipt, verify_receipt
@@ -19,6 +18,7 @@ from passport.background import load_benchmarks, load_factor_dataset
 from passport.document import SignedDocument
 from passport.dpp import sign_passport
 from passport.factors import sign_benchmark, sign_factor_dataset
+from passport.records import PASSPORT_KINDS
 from passport.spec import parse_spec
 from tests.integration.api.registry_support import VALID_FROM, Installation, did, new_key, pub, uscc
 from tests.unit.passport import chain_fixtures as cf

@@ -1,7 +1,7 @@
 """Attestations, endorsements, revocations, factor datasets and benchmarks through the real pipeline, on
-SQLite and PostgreSQL (api/submission.py, api/authority.py, api/documentindex.py): each kind's authority rule
-at the exact index (also inside one batch), supersession and revocation state, every refusal with its code
-and nothing written, and each proof verified once."""
+SQLite and PostgreSQL (api/submission.py, passport/authority.py, api/documentindex.py): each kind's authority
+rule at the exact index (also inside one batch), supersession and revocation state, every refusal with its
+code and nothing written, and each proof verified once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from api.documents import prepare
 from api.orm import AttestationRow, EndorsementRow
 from identifiers.multikey import did_key_verification_method
 from identifiers.registry_ops import RegistryOperation as Op
@@ -25,6 +24,7 @@ from passport.dataintegrity import EDDSA_JCS_2022, sign_credential, verify_crede
 from passport.document import SignedDocument, canonical_json
 from passport.endorsement import Endorsement, sign_endorsement
 from passport.factors import sign_benchmark, sign_factor_dataset
+from passport.records import prepare
 from tests.integration.api.attestation_support import (
     OTHER,
     OTHER_PRODUCT,
@@ -238,7 +238,7 @@ def test_every_refusal_has_its_code_and_writes_nothing(inst: Installation, parti
             tamper(signed_attestation(parties.supplier, product_name="rc"), remote),
             "attestation.shape",
         ),
-        "unknown kind": (unknown_kind(), "api.unknown_kind"),
+        "unknown kind": (unknown_kind(), "passport.unknown_kind"),
         "supersedes nothing logged": (
             signed_attestation(parties.supplier, product_name="s", supersedes="sha256:" + "ab" * 32),
             "submission.unknown_attestation",

@@ -1,8 +1,8 @@
 """Passports through the log, on SQLite and PostgreSQL (api/compose.py, the ``passport`` kind in
-api/documents.py and api/authority.py): the battery, PV and steel chains composed tier by tier from signed,
-pushed credentials with the hand-checked totals of tests/unit/passport/test_rollup.py; each component's log
-index and receipt, which verify; supersession by a newer passport; the issuer's authority; and every refusal
-with its code, naming the component, with nothing logged."""
+passport/records.py and passport/authority.py): the battery, PV and steel chains composed tier by tier from
+signed, pushed credentials with the hand-checked totals of tests/unit/passport/test_rollup.py; each
+component's log index and receipt, which verify; supersession by a newer passport; the issuer's authority;
+and every refusal with its code, naming the component, with nothing logged."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from api.compose import ComposeError, issuer_authority
-from api.documents import PASSPORT_KINDS
 from api.orm import PassportRow
 from api.passportview import latest_passport, product_passports
 from identifiers.errors import AuthorityError
 from passport.dpp import parse_passport, sign_passport
 from passport.errors import RollupError
+from passport.records import PASSPORT_KINDS
 from passport.revocation import Revocation, sign_revocation
 from tests.integration.api.attestation_support import snapshot
 from tests.integration.api.passport_support import MAKER_ORG, Chains, register_chains

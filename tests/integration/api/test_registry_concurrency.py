@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import Connection, insert, select
 
 from api import logservice, submission
-from api.documents import prepare, registry_operation
 from api.submission import Submitted, open_pipeline
 from identifiers.registry import replay
 from identifiers.registry_ops import RegistryOperation as Op
@@ -23,6 +22,7 @@ from ledger.hashing import leaf_hash
 from ledger.storage.orm import Pending
 from ledger.storage.store import size_of
 from passport.document import SignedDocument
+from passport.records import prepare, registry_operation
 from tests.integration.api.registry_support import (
     CERT_BODY,
     SUPPLIER,

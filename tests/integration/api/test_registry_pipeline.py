@@ -194,7 +194,7 @@ def test_refusals_have_stable_codes_and_store_nothing(inst: Installation) -> Non
             tampered(signed(Op.bind_prefixes(SUPPLIER, ["88.118.9"]), inst.registrar)),
             "passport.proof_invalid",
         ),
-        "unknown-kind": (unknown_kind(), "api.unknown_kind"),
+        "unknown-kind": (unknown_kind(), "passport.unknown_kind"),
         "malformed-json": (b'{"@context": [', "passport.malformed"),
         "not-a-credential": (b"[1, 2, 3]", "passport.malformed"),
         "conflict": (

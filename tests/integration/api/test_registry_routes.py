@@ -127,7 +127,7 @@ def test_refusals_are_problems_with_codes_and_store_nothing(served: tuple[TestCl
             "registry.not_certification_body",
         ),
         "tampered": (canonical_json(good), 422, "passport.proof_invalid"),
-        "unknown kind": (unknown_kind(), 422, "api.unknown_kind"),
+        "unknown kind": (unknown_kind(), 422, "passport.unknown_kind"),
         "malformed JSON": (b'{"type": ', 422, "passport.malformed"),
         "empty body": (b"", 422, "passport.malformed"),
     }

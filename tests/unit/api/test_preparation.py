@@ -18,9 +18,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api import preparation
-from api.documents import Prepared
 from api.preparation import PARALLEL_FROM, Submitted, prepare_chunk, prepared_chunks
 from passport.attestation import sign_attestation
+from passport.records import Prepared
 from tests.unit.passport.footprint_strategies import base_attestation
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -62,7 +62,7 @@ def test_workers_give_the_outcomes_this_process_gives_in_order() -> None:
     assert [_summary(o)[:2] for o in (there[3], there[7], there[11])] == [
         ("refused", "passport.proof_invalid"),
         ("refused", "passport.malformed"),
-        ("refused", "api.unknown_kind"),
+        ("refused", "passport.unknown_kind"),
     ]
 
 

@@ -1,4 +1,4 @@
-"""api/documents.py: ``classify`` (the admission's, without verifying) agrees with ``prepare`` (the
+"""passport/records.py: ``classify`` (the admission's, without verifying) agrees with ``prepare`` (the
 submitter's, verifying) on every kind, checks that the proof's key is the issuer's, and records."""
 
 from __future__ import annotations
@@ -10,27 +10,26 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 
-from api.documents import (
-    KIND_ATTESTATION,
-    KIND_BENCHMARK,
-    KIND_ENDORSEMENT,
-    KIND_FACTOR_DATASET,
-    KIND_REGISTRY,
-    KIND_REVOCATION,
-    UnknownKindError,
-    classify,
-    prepare,
-    registry_operation,
-    with_subject,
-)
 from identifiers.multikey import did_key_from_public_key, did_key_verification_method
 from identifiers.registry_ops import RegistryOperation
 from passport.attestation import Attestation, sign_attestation
 from passport.background import load_benchmarks, load_factor_dataset
 from passport.document import SignedDocument, canonical_json
 from passport.endorsement import Endorsement, sign_endorsement
-from passport.errors import IssuerError, ProofError, RegistryIssuerError
+from passport.errors import IssuerError, ProofError, RegistryIssuerError, UnknownKindError
 from passport.factors import sign_benchmark, sign_factor_dataset
+from passport.records import (
+    KIND_ATTESTATION,
+    KIND_BENCHMARK,
+    KIND_ENDORSEMENT,
+    KIND_FACTOR_DATASET,
+    KIND_REGISTRY,
+    KIND_REVOCATION,
+    classify,
+    prepare,
+    registry_operation,
+    with_subject,
+)
 from passport.registry import sign_registry_entry
 from passport.revocation import Revocation, sign_revocation
 from tests.integration.api.registry_support import unknown_kind, uscc
@@ -133,4 +132,4 @@ def test_an_unknown_kind_is_refused_by_both() -> None:
     for parse in (prepare, classify):
         with pytest.raises(UnknownKindError) as refused:
             parse(raw)
-        assert refused.value.code == "api.unknown_kind"
+        assert refused.value.code == "passport.unknown_kind"

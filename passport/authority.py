@@ -1,8 +1,9 @@
 """Who may log which document, judged at the exact log index it would take (DESIGN.md, "Identity and
-authority"; docs/attestations-api.md, "Admission").
+authority"; docs/attestations-api.md, "Admission"). Pure: the sequencer's admission (``api/submission.py``)
+and the verifier's replay of a log or a bundle judge with the same rules.
 
 :func:`judge` is called by the sequencer's admission for each new document of a batch, in log order, with the
-registry state after every registry entry below the document's index and a :class:`BatchIndex` of the
+registry state after every registry entry below the document's index and a :class:`DocumentIndex` of the
 documents before it. It raises why the document may not be logged there, or returns the registry state after
 it and what it changes in the document tables:
 
@@ -29,8 +30,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 
-from api.documentindex import (
-    BatchIndex,
+from identifiers.errors import AuthorityError
+from identifiers.registry import Authority, RegistryState
+from identifiers.registry_ops import RegistryOperation, Role
+from passport.attestation import Attestation
+from passport.docindex import (
+    DocumentIndex,
     Effect,
     Logged,
     NewAttestation,
@@ -42,54 +47,17 @@ from api.documentindex import (
     Wants,
     instant,
 )
-from api.documents import Prepared, with_subject
-from api.errors import ApiError, status_for_code
-from identifiers.errors import AuthorityError
-from identifiers.registry import Authority, RegistryState
-from identifiers.registry_ops import RegistryOperation, Role
-from passport.attestation import Attestation
 from passport.dpp_parse import Passport
 from passport.endorsement import Endorsement
+from passport.errors import SubmissionError
 from passport.factors import Benchmark, FactorDataset
+from passport.records import Prepared, with_subject
 from passport.revocation import Revocation
 from passport.validation import product_identifier
 
-SUBMISSION_CODES: dict[str, int] = {
-    "submission.unknown_attestation": 422,
-    "submission.product_mismatch": 422,
-    "submission.not_issuer": 403,
-    "submission.self_endorsement": 403,
-    "submission.publisher_mismatch": 403,
-    "submission.revoked": 409,
-    "submission.superseded": 409,
-    "submission.duplicate_attestation": 409,
-    "submission.version_exists": 409,
-}
-"""Every code :class:`SubmissionError` gives, with its HTTP status."""
-
-
-class SubmissionError(ApiError):
-    """A document the log refuses because of what earlier documents say (module docstring); ``code`` is
-    one of :data:`SUBMISSION_CODES`."""
-
-    code = "submission.error"
-
-    def __init__(self, reason: str, message: str) -> None:
-        code = f"submission.{reason}"
-        if code not in SUBMISSION_CODES:
-            raise AssertionError(f"no submission code {code!r}")
-        super().__init__(message)
-        self.code = code
-        self.status = SUBMISSION_CODES[code]
-
-
-def refusal_status(code: str) -> int:
-    """The HTTP status of a refusal known by its code (it may come from another process's batch)."""
-    return SUBMISSION_CODES.get(code) or status_for_code(code)
-
 
 def wants(documents: Sequence[Prepared]) -> Wants:
-    """What a batch's documents name, for :meth:`BatchIndex.load`."""
+    """What a batch's documents name, for :meth:`DocumentIndex.load`."""
     digests: set[str] = set()
     products: set[str] = set()
     publications: set[tuple[str, str, str]] = set()
@@ -114,7 +82,7 @@ def wants(documents: Sequence[Prepared]) -> Wants:
 
 
 def judge(
-    registry: RegistryState, index: BatchIndex, prepared: Prepared, at: int
+    registry: RegistryState, index: DocumentIndex, prepared: Prepared, at: int
 ) -> tuple[RegistryState, Prepared, tuple[Effect, ...]]:
     """Judge ``prepared`` at log index ``at``: the registry after it, the document with its record subject
     resolved (a revocation naming no product), and its effects. Nothing is recorded in ``index``.
@@ -183,7 +151,7 @@ def _supplier(registry: RegistryState, key: bytes, product: str) -> Authority:
 
 
 def _attestation(
-    registry: RegistryState, index: BatchIndex, prepared: Prepared, att: Attestation, at: int
+    registry: RegistryState, index: DocumentIndex, prepared: Prepared, att: Attestation, at: int
 ) -> tuple[Effect, ...]:
     authority = _supplier(registry, prepared.signer, att.product_id)
     digest = prepared.document.digest
@@ -215,7 +183,7 @@ def _attestation(
     return (NewAttestation(logged), *effects)
 
 
-def _named(index: BatchIndex, digest: str, product: str | None) -> Logged:
+def _named(index: DocumentIndex, digest: str, product: str | None) -> Logged:
     target = index.attestation(digest)
     if target is None:
         raise SubmissionError("unknown_attestation", f"{digest} names no logged attestation")
@@ -242,7 +210,7 @@ def _issuing_key(registry: RegistryState, key: bytes, target: Logged) -> None:
 
 
 def _publication(
-    index: BatchIndex, prepared: Prepared, name: str, version: str, authority: Authority, at: int
+    index: DocumentIndex, prepared: Prepared, name: str, version: str, authority: Authority, at: int
 ) -> NewPublication:
     if index.publication(prepared.kind, name, version) is not None:
         raise SubmissionError(

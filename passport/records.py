@@ -1,4 +1,5 @@
-"""What each kind of logged document is, and how its leaf record is made.
+"""What each kind of logged document is, and how its leaf record is made (pure: the API's submission
+pipeline and the verifier both use it).
 
 A document arrives as a signed credential (exact bytes). ``prepare`` parses it, verifies its Data
 Integrity proof, recognises its kind and derives the small canonical leaf record the log holds (DESIGN.md,
@@ -25,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from api.errors import ApiError
 from identifiers.did import parse_did_key
 from identifiers.errors import IdentifierError
 from identifiers.multikey import did_key_verification_method
@@ -40,7 +40,13 @@ from passport.dpp import is_passport, parse_passport
 from passport.dpp_parse import Passport, check_passport
 from passport.endorsement import Endorsement
 from passport.envelope import Kind, check_envelope
-from passport.errors import IssuerError, RegistryEntryError, RegistryIssuerError
+from passport.errors import (
+    IssuerError,
+    MalformedCredentialError,
+    RegistryEntryError,
+    RegistryIssuerError,
+    UnknownKindError,
+)
 from passport.factors import Benchmark, FactorDataset
 from passport.registry import REGISTRY_ENTRY, is_registry_entry, operation_from_subject, parse_registry_entry
 from passport.revocation import Revocation
@@ -62,20 +68,6 @@ CREDENTIAL_KINDS = frozenset(
 
 Claim = RegistryOperation | Attestation | Endorsement | Revocation | FactorDataset | Benchmark | Passport
 """What a document states, as its model."""
-
-
-class UnknownKindError(ApiError):
-    """A credential of a type carbontrail does not log."""
-
-    code = "api.unknown_kind"
-    status = 422
-
-
-class WrongKindError(ApiError):
-    """A credential of a kind carbontrail logs, sent where another kind is expected (e.g. to /registry)."""
-
-    code = "api.wrong_kind"
-    status = 422
 
 
 @dataclass(frozen=True)
@@ -198,14 +190,14 @@ def _spec_of(data: Mapping[str, Any]) -> _Spec | None:
 def _issuer(data: Mapping[str, Any]) -> str:
     issuer = data.get("issuer")
     if not isinstance(issuer, str) or not issuer:
-        raise ApiError("the credential's issuer must be a did:key string")
+        raise MalformedCredentialError("the credential's issuer must be a did:key string")
     return issuer
 
 
 def _time(data: Mapping[str, Any]) -> str:
     time = data.get("validFrom")
     if not isinstance(time, str):
-        raise ApiError("the credential has no validFrom")
+        raise MalformedCredentialError("the credential has no validFrom")
     return time
 
 

@@ -1,11 +1,19 @@
-"""api/documentindex.py: reference periods compared as instants, and a batch's own effects seen by the
+"""passport/docindex.py: reference periods compared as instants, and a batch's own effects seen by the
 entries after it."""
 
 from __future__ import annotations
 
 import pytest
 
-from api.documentindex import BatchIndex, Logged, NewAttestation, NewPublication, Revoke, Supersede, instant
+from passport.docindex import (
+    DocumentIndex,
+    Logged,
+    NewAttestation,
+    NewPublication,
+    Revoke,
+    Supersede,
+    instant,
+)
 from passport.errors import AttestationError
 
 ORG = "91320000MA1234567T"
@@ -28,7 +36,7 @@ def logged(digest: str, index: int, product: str = "88.118.8/A") -> Logged:
 
 def test_effects_are_seen_by_later_entries() -> None:
     start, end = instant("2025-01-01T00:00:00Z"), instant("2026-01-01T00:00:00Z")
-    index = BatchIndex([logged("a", 0)])
+    index = DocumentIndex([logged("a", 0)])
     assert [x.digest for x in index.current(ORG, "88.118.8/A", start, end)] == ["a"]
     assert index.current("91320000MA0000001X", "88.118.8/A", start, end) == []
     index.apply(NewAttestation(logged("b", 5)))
