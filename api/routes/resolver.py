@@ -6,6 +6,9 @@ for ``Accept: application/ld+json``. ``linkType=all`` or ``linkset`` (or ``Accep
 application/linkset+json``): the RFC 9264 linkset of every level up to the primary key.
 ``linkType=<one>``: 307 to it, or 404. Identifiers are read from the raw request path so that a
 percent-encoded ``/`` inside a lot stays inside the lot.
+
+``/api/handles/<handle>``: the Handle-style typed values of an industrial-internet identifier or prefix, in
+the shape of the Handle System's JSON REST API (``api/handlerecord.py``).
 """
 
 from __future__ import annotations
