@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import logservice, problems
+from api import cors, logservice, problems
 from api.routes import attestations as attestation_routes
 from api.routes import credentials as credential_routes
 from api.routes import labels as label_routes
 from api.routes import log as log_routes
+from api.routes import pages as page_routes
 from api.routes import passports as passport_routes
 from api.routes import registry as registry_routes
 from api.routes import resolver as resolver_routes
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.store = log.store
     app.state.pipeline = open_pipeline(log)
     problems.install(app)
+    cors.install(app)
     app.include_router(log_routes.router)
     app.include_router(registry_routes.router)
     app.include_router(attestation_routes.router)
@@ -45,4 +47,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(passport_routes.router)
     app.include_router(label_routes.router)
     app.include_router(resolver_routes.router)
+    app.include_router(page_routes.router)
     return app
