@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from api.errors import ApiError
+from api.i18n import LANGUAGE_TAGS
 
 GS1_VOC = "https://ref.gs1.org/voc/"
 """The GS1 Web vocabulary namespace (link types ``gs1:pip``, ``gs1:sustainabilityInfo``, ...)."""
@@ -49,16 +50,21 @@ class ResolverRequestError(ApiError):
 
 @dataclass(frozen=True)
 class Link:
-    """One link: its link type (a full URI), target, media type and human-readable title."""
+    """One link: its link type (a full URI), target, media type, human-readable title and, for a target
+    served in several languages, their tags."""
 
     rel: str
     href: str
     type: str
     title: str
+    hreflang: tuple[str, ...] = ()
 
-    def target(self) -> dict[str, str]:
-        """The RFC 9264 target object."""
-        return {"href": self.href, "title": self.title, "type": self.type}
+    def target(self) -> dict[str, Any]:
+        """The RFC 9264 target object (``hreflang`` an array of language tags, section 4.2.4.1)."""
+        out: dict[str, Any] = {"href": self.href, "title": self.title, "type": self.type}
+        if self.hreflang:
+            out["hreflang"] = list(self.hreflang)
+        return out
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class Item:
 
     @property
     def default(self) -> Link | None:
-        """The default link (the passport page, or else the newest valid attestation)."""
+        """The default link for a browser: the passport page (HTML), or else the newest valid attestation."""
         return next((link for link in self.links if link.rel == DEFAULT_LINK), None)
 
     @property
@@ -95,9 +101,11 @@ def item_links(
     valid = [a for a in attestations if a.get("status") == "valid"]
     if passport is not None:
         credential = f"{base}/credentials/{passport['credential']}"
-        page = Link(PIP, f"{base}/products/{quoted}/passport", "application/json", "Digital product passport")
+        page = Link(
+            PIP, f"{base}/products/{quoted}/page", "text/html", "Product carbon passport", LANGUAGE_TAGS
+        )
         links += [
-            Link(DEFAULT_LINK, page.href, page.type, page.title),
+            Link(DEFAULT_LINK, page.href, page.type, page.title, page.hreflang),
             page,
             Link(DPP, credential, VC_MEDIA_TYPE, "Digital product passport (signed JSON-LD credential)"),
             Link(SUSTAINABILITY, credential, VC_MEDIA_TYPE, "Carbon footprint (passport credential)"),

@@ -57,6 +57,9 @@ def check_linkset(document: Any, *, typed: bool = True) -> list[dict[str, Any]]:
                 assert target["href"].startswith("http")
                 assert isinstance(target["title"], str)
                 assert not typed or isinstance(target["type"], str)
+                languages = target.get("hreflang", [])  # section 4.2.4.1: an array of language tags
+                assert isinstance(languages, list)
+                assert all(isinstance(tag, str) and tag for tag in languages)
     return list(contexts)
 
 
@@ -96,13 +99,16 @@ def test_passport_default_links_and_linkset(inst: Installation) -> None:
     chains.attest()
     _, doc, _ = chains.tier(cf.CATHODE)
     client = TestClient(create_app(inst.settings))
-    page = f"{BASE}/products/88.118.2%2FLFP-CAM/passport"
+    page = f"{BASE}/products/88.118.2%2FLFP-CAM/page"
 
     r = client.get("/id/88.118.2/LFP-CAM", follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (307, page)
     assert 'rel="linkset"' in r.headers["link"]
     assert r.headers["access-control-allow-origin"] == "*"
-    assert client.get(r.headers["location"]).json()["credential"] == json.loads(doc.canonical)
+    landed = client.get(r.headers["location"])
+    assert landed.headers["content-type"].startswith("text/html")
+    assert 'id="product-id">88.118.2/LFP-CAM<' in landed.text
+    assert f'href="/credentials/{doc.digest}"' in landed.text
 
     r = client.head("/id/88.118.2/LFP-CAM", follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (307, page)
@@ -119,7 +125,10 @@ def test_passport_default_links_and_linkset(inst: Installation) -> None:
     assert (r.status_code, r.headers["content-type"]) == (200, LINKSET_MEDIA_TYPE)
     (context,) = check_linkset(r.json())
     assert context["anchor"] == f"{BASE}/id/88.118.2/LFP-CAM"
-    assert [t["href"] for t in context[GS1_VOC + "pip"]] == [page]
+    assert context[GS1_VOC + "pip"] == [
+        {"href": page, "title": "Product carbon passport", "type": "text/html", "hreflang": ["en", "zh-CN"]}
+    ]
+    assert context[GS1_VOC + "defaultLink"] == context[GS1_VOC + "pip"]
     assert [t["href"] for t in context[GS1_VOC + "dpp"]] == [f"{BASE}/credentials/{doc.digest}"]
     assert [t["href"] for t in context[CT_VOC + "label"]] == [f"{BASE}/labels/88.118.2%2FLFP-CAM.svg"]
     assert client.get(context[CT_VOC + "label"][0]["href"]).status_code == 200
