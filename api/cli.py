@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "api.commands.audit",
     "api.commands.passport",
     "api.commands.label",
+    "api.commands.bundle",
 )
 
 

@@ -30,17 +30,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from api.errors import ApiError
-from api.logservice import Log
+from api.logservice import Log, batch_receipts
 from api.orm import AttestationRow, Credential, PassportRow, PublicationRow
 from identifiers.errors import AuthorityError
 from identifiers.parse import parse_identifier
 from identifiers.registry import Authority, RegistryState
 from identifiers.registry_ops import Role
-from ledger import tileproof
-from ledger.errors import StorageError
-from ledger.proof import inclusion
-from ledger.receipt import Receipt, format_receipt
-from ledger.storage.store import ConnectionTileReader
 from passport.attestation import parse_attestation
 from passport.document import SignedDocument
 from passport.dpp import compose_passport, is_passport, parse_passport
@@ -251,28 +246,8 @@ class Resolver:
         return out
 
     def _receipts(self, indices: Sequence[int]) -> dict[int, str]:
-        """A tlog-proof@v1 receipt per index, all against the log's latest checkpoint.
-
-        The checkpoint is read once, after the rows (so it covers them), and the tiles through a connection
-        opened after it (so they cover its size). The proofs of one composition share most of their nodes:
-        every distinct node is computed once, from tiles read in one query, rather than once per proof.
-        """
-        if not indices:
-            return {}
-        checkpoint = self.log.store.latest_checkpoint()
-        if checkpoint is None:
-            raise StorageError("the log has no checkpoint yet")
-        size, note = checkpoint.size, checkpoint.cosigned_note
-        plans = {i: inclusion(i, size) for i in indices}
-        nodes = sorted({node for plan in plans.values() for node in plan.ids})
-        with self.log.store.engine.connect() as conn:
-            hashes = dict(
-                zip(nodes, tileproof.node_hashes(ConnectionTileReader(conn), size, nodes), strict=True)
-            )
-        return {
-            i: format_receipt(Receipt(i, tuple(plan.rehash([hashes[n] for n in plan.ids])), note)).decode()
-            for i, plan in plans.items()
-        }
+        """A tlog-proof@v1 receipt per index, all against the log's latest checkpoint."""
+        return batch_receipts(self.log, indices)[1]
 
     def datasets(self, spec: PassportSpec) -> dict[str, DatasetUse]:
         """The declared factor datasets, by id, as logged in the declared version.

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from api.orm import AttestationRow, EndorsementRow, PassportRow, PublicationRow
+from api.orm import AttestationRow, EndorsementRow, PassportLinkRow, PassportRow, PublicationRow
 from passport.docindex import (
     DocumentIndex,
     Effect,
@@ -146,6 +146,12 @@ def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
                 for p in passports
             ],
         )  # fmt: skip
+        insert_rows(
+            conn,
+            PassportLinkRow.__tablename__,
+            ("passport", "credential"),
+            [(p.digest, link) for p in passports for link in p.links],
+        )
     att = AttestationRow
     for effect in effects:
         # Status changes come after the inserts: the attestation may be logged earlier in the same batch.

@@ -8,7 +8,7 @@ quorum; verifiers can be handed the same file.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,15 +18,16 @@ from api import orm
 from api.keyfile import public_bytes, read_key_file, write_key_file
 from api.settings import Settings
 from identifiers.multikey import did_key_from_public_key, public_key_from_did_key
-from ledger import keys
+from ledger import keys, tileproof
 from ledger.checkpoint import Checkpoint, sign_checkpoint
-from ledger.errors import KeyFileError, StorageError
+from ledger.errors import KeyFileError, RangeError, StorageError
 from ledger.note import Ed25519Signer
 from ledger.policy import Policy, parse_policy
+from ledger.proof import inclusion
 from ledger.receipt import Receipt, format_receipt
 from ledger.storage.orm import LogMeta
 from ledger.storage.sequencer import AcceptHook, Admission, AppendResult, Sequencer, admit_all
-from ledger.storage.store import LogStore, size_of
+from ledger.storage.store import ConnectionTileReader, LogStore, StoredCheckpoint, size_of
 
 REGISTRAR_META = "registrar_genesis"
 """log_meta key of the registrar's first key (a did:key): the registry's trust anchor for this log."""
@@ -173,3 +174,34 @@ def receipt(log: Log, index: int, size: int | None = None) -> bytes:
         raise StorageError("the log has no checkpoint yet")
     proof = log.store.inclusion_proof(index, checkpoint.size)
     return format_receipt(Receipt(index, tuple(proof), checkpoint.cosigned_note))
+
+
+def batch_receipts(log: Log, indices: Iterable[int]) -> tuple[StoredCheckpoint, dict[int, str]]:
+    """The log's latest checkpoint and a tlog-proof@v1 receipt per index against it.
+
+    The checkpoint is read first (so it covers every index the caller read before calling), and the tiles
+    through a connection opened after it (so they cover its size). Receipts of many entries share most of
+    their nodes: every distinct node is computed once, from tiles read in one query, rather than once per
+    proof.
+
+    Raises:
+        StorageError: the log has no checkpoint yet.
+        RangeError: an index the checkpoint does not cover.
+    """
+    checkpoint = log.store.latest_checkpoint()
+    if checkpoint is None:
+        raise StorageError("the log has no checkpoint yet")
+    wanted = sorted(set(indices))
+    if not wanted:
+        return checkpoint, {}
+    size, note = checkpoint.size, checkpoint.cosigned_note
+    if wanted[-1] >= size:
+        raise RangeError(f"entry {wanted[-1]} is not in the tree of size {size}")
+    plans = {i: inclusion(i, size) for i in wanted}
+    nodes = sorted({node for plan in plans.values() for node in plan.ids})
+    with log.store.engine.connect() as conn:
+        hashes = dict(zip(nodes, tileproof.node_hashes(ConnectionTileReader(conn), size, nodes), strict=True))
+    return checkpoint, {
+        i: format_receipt(Receipt(i, tuple(plan.rehash([hashes[n] for n in plan.ids])), note)).decode()
+        for i, plan in plans.items()
+    }

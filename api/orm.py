@@ -88,6 +88,16 @@ class PublicationRow(Base):
     org: Mapped[str] = mapped_column(String(18))
 
 
+class PassportLinkRow(Base):
+    """The passport ``passport`` rests on the credential ``credential`` (a component, a dataset or its
+    benchmark): what ``carbontrail impact`` walks upward."""
+
+    __tablename__ = "passport_link"
+    passport: Mapped[str] = mapped_column(String(71), primary_key=True)
+    credential: Mapped[str] = mapped_column(String(71), primary_key=True)
+    __table_args__ = (Index("passport_link_credential", "credential"),)
+
+
 class PassportRow(Base):
     """A logged product passport: superseded from ``superseded_at`` on by the newer passport of the same
     product by the same organisation (``superseded_by``), None while it is the current one."""

@@ -103,7 +103,9 @@ def judge(
         authority = _supplier(registry, prepared.signer, claim.product_id)
         replaces = index.current_passports(authority.uscc, claim.product_id)
         digest = prepared.document.digest
-        return registry, prepared, (NewPassport(digest, at, claim.product_id, authority.uscc, replaces),)
+        links = sorted({link.credential for link in claim.components} | set(filter(None, [claim.benchmark])))
+        passport = NewPassport(digest, at, claim.product_id, authority.uscc, replaces, tuple(links))
+        return registry, prepared, (passport,)
     if isinstance(claim, Revocation):
         target = _named(index, claim.revokes, claim.product_id)
         _issuing_key(registry, prepared.signer, target)

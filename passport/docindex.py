@@ -107,13 +107,15 @@ class NewPublication:
 @dataclass(frozen=True)
 class NewPassport:
     """A passport of ``product`` by ``org`` logged at ``index``; it supersedes the passports ``replaces``
-    (the organisation's current ones of the same product) from that index on."""
+    (the organisation's current ones of the same product) from that index on. ``links`` are the digests of
+    the credentials it rests on (its components, datasets and benchmark)."""
 
     digest: str
     index: int
     product: str
     org: str
     replaces: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
 
 
 Effect = NewAttestation | Supersede | Revoke | NewEndorsement | NewPublication | NewPassport

@@ -1,5 +1,5 @@
 """Passports over HTTP (docs/passport-api.md): compose one from a specification, log a signed one, read a
-product's latest.
+product's latest, and its verification bundle (docs/verify.md).
 
 ``POST /passports/compose`` takes a passport specification (JSON or YAML text, docs/passport.md) and the
 did:key that will sign, resolves it against the log (``api.compose``) and returns the unsigned passport: the
@@ -14,8 +14,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from api.bundles import build_bundle, dump_bundle
 from api.compose import compose, issuer_authority
-from api.errors import NotFoundError
+from api.errors import ApiError, NotFoundError
 from api.logservice import receipt
 from api.passportview import latest_passport
 from api.routes.attestations import LimitedBody, RefusedError
@@ -90,3 +91,19 @@ def get_product_passport(identifier: str, pipeline: PipelineDep) -> Response:
     summary, stored = found
     body = b'{"credential":' + stored + b',"status":' + canonical_json(summary) + b"}"
     return Response(body, media_type="application/json")
+
+
+@router.get("/products/{identifier:path}/bundle", response_class=Response)
+def get_product_bundle(identifier: str, pipeline: PipelineDep, scope: str = "public") -> Response:
+    """The verification bundle of a product's current passport (docs/verify.md): ``scope=public`` (the
+    default: the attestations' figures withheld, their records and receipts kept) or ``scope=full``."""
+    if scope not in ("public", "full"):
+        raise ApiError("scope is public or full")
+    product = parse_identifier(identifier).canonical
+    bundle = build_bundle(pipeline.log, product, full=scope == "full")
+    name = product.replace("/", "_")
+    return Response(
+        dump_bundle(bundle),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}.bundle.json"'},
+    )
