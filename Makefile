@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m api.demo
+	$(PY) -m api.demo $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
