@@ -79,3 +79,160 @@ class AuditStateError(AuditError):
     """An audit state file that does not parse, or belongs to another log."""
 
     code = "audit.state"
+
+
+class AuditCredentialMissingError(AuditError):
+    """A carbontrail record names a credential the credential store does not hold."""
+
+    code = "audit.credential_missing"
+
+
+class AuditCredentialDigestError(AuditError):
+    """A stored credential whose bytes do not hash to the digest its record names (the body was rewritten)."""
+
+    code = "audit.credential_digest"
+
+
+class AuditCredentialError(AuditError):
+    """A stored credential that is not one the log may record: its proof does not verify, or it breaks its
+    kind's rules (the underlying code is the problem's ``cause``)."""
+
+    code = "audit.credential"
+
+
+class AuditRecordError(AuditError):
+    """A carbontrail record that is not exactly the record its credential makes, does not parse, or records a
+    credential already recorded at an earlier index."""
+
+    code = "audit.record"
+
+
+class AuditAuthorityError(AuditError):
+    """A recorded document its signer had no authority for at its log index, or that earlier documents forbid
+    there (the admission rule's code, ``registry.*`` or ``submission.*``, is the problem's ``cause``)."""
+
+    code = "audit.authority"
+
+
+class VerifyError(VerifierError):
+    """A bundle, or one document of it, that does not verify (docs/verify.md, "Checks").
+
+    ``document`` is the digest of the document concerned (None for the bundle as a whole) and ``field`` a
+    JSON pointer into it (or into the bundle, for a bundle-wide failure) when the failure is about one member.
+    """
+
+    code = "verify.error"
+
+    def __init__(self, message: str, *, document: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.document = document
+        self.field = field
+
+
+class BundleError(VerifyError):
+    """A bundle that does not parse: its type, a member, a record, a receipt, a credential's shape."""
+
+    code = "verify.bundle"
+
+
+class CheckpointError(VerifyError):
+    """The bundle's checkpoint does not open with the policy's log key, or names another origin."""
+
+    code = "verify.checkpoint"
+
+
+class QuorumError(VerifyError):
+    """The bundle's checkpoint is not cosigned by the policy's quorum of witnesses."""
+
+    code = "verify.quorum"
+
+
+class ConsistencyError(VerifyError):
+    """An older checkpoint the bundle mentions is not proven consistent with the bundle's checkpoint."""
+
+    code = "verify.consistency"
+
+
+class ReceiptError(VerifyError):
+    """A record's receipt does not prove it at its index under the bundle's checkpoint."""
+
+    code = "verify.receipt"
+
+
+class DigestError(VerifyError):
+    """A credential's bytes do not hash to the digest its record names."""
+
+    code = "verify.digest"
+
+
+class RecordError(VerifyError):
+    """A record is not the one its credential makes (kind, subject, issuer or time differ)."""
+
+    code = "verify.record"
+
+
+class SignatureError(VerifyError):
+    """A credential's Data Integrity proof does not verify, or its issuer is not the signing key."""
+
+    code = "verify.signature"
+
+
+class ContextError(VerifyError):
+    """A ``@context`` that is not on the allow-list, or whose pinned copy does not hash to its digest."""
+
+    code = "verify.context"
+
+
+class AuthorityError(VerifyError):
+    """The signer may not sign the document at its log index (the registry replay and admission rules)."""
+
+    code = "verify.authority"
+
+
+class RevokedError(VerifyError):
+    """The document is revoked as of the bundle's checkpoint."""
+
+    code = "verify.revoked"
+
+
+class SupersededError(VerifyError):
+    """The document is superseded as of the bundle's checkpoint."""
+
+    code = "verify.superseded"
+
+
+class BlacklistedError(VerifyError):
+    """An endorsement in the bundle is by a certification body blacklisted as of the bundle's checkpoint."""
+
+    code = "verify.blacklisted"
+
+
+class MissingError(VerifyError):
+    """A document a passport links (or uses) is not in the bundle."""
+
+    code = "verify.missing"
+
+
+class LinkError(VerifyError):
+    """A passport's link states another digest or log index than the bundle's record, or its embedded
+    receipt does not verify."""
+
+    code = "verify.link"
+
+
+class RollupError(VerifyError):
+    """The passport's figures do not recompute, digit for digit, from its components."""
+
+    code = "verify.rollup"
+
+
+class GradeError(VerifyError):
+    """The passport's grade is not the one its stated footprint and benchmark give."""
+
+    code = "verify.grade"
+
+
+class AnchorError(VerifyError):
+    """A trust anchor given to the verifier (policy file, registrar key) that does not parse."""
+
+    code = "verify.anchor"
