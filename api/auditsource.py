@@ -1,4 +1,5 @@
-"""A ``verifier.source.TileSource`` over a log in the database, for ``carbontrail audit --db``.
+"""A ``verifier.source.TileSource`` over a log in the database, for ``carbontrail audit --db``, and a
+``verifier.credentials.CredentialSource`` over its credential store (the ``credential`` table).
 
 It reads what the HTTP API serves, through ``ledger.storage.LogStore`` (the latest checkpoint with its
 cosignatures, tiles at any width up to the log's size, entry bundles), and also lists every stored checkpoint
@@ -8,8 +9,11 @@ is reported at the index of the first entry missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from sqlalchemy import select
+
+from api.orm import Credential
 from ledger.errors import RangeError, TileError
 from ledger.storage.store import LogStore
 from ledger.tiles import TILE_WIDTH, TileKey
@@ -66,3 +70,29 @@ class StoreTileSource:
         """Every stored checkpoint's note (the log's signature only), in ascending size."""
         for size in self.store.checkpoint_sizes():
             yield self.store.checkpoint(size).note
+
+
+class StoreCredentials:
+    """The credentials stored beside the log in ``store``'s database, read as stored (a rewritten body is
+    read as it is now: the audit hashes it)."""
+
+    BATCH = 500
+    """Digests asked for in one query."""
+
+    def __init__(self, store: LogStore) -> None:
+        """Read the credential table of ``store``'s database."""
+        self.store = store
+
+    def credentials(self, digests: Sequence[str]) -> dict[str, bytes]:
+        """The stored bodies of those of ``digests`` the table holds."""
+        found: dict[str, bytes] = {}
+        unique = sorted(set(digests))
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(unique), self.BATCH):
+                chunk = unique[start : start + self.BATCH]
+                rows = conn.execute(
+                    select(Credential.digest, Credential.body).where(Credential.digest.in_(chunk))
+                )
+                for digest, body in rows:
+                    found[digest] = bytes(body)
+        return found

@@ -9,7 +9,11 @@ tlog-checkpoint and signed-note for the checkpoint):
    entry of the first node that differs), and a consistency proof computed from the tiles leads from the old
    root to the new one; the replay then resumes where the state stopped;
 3. every entry bundle is read, each entry hashed and handed to the optional record checker; every hash tile,
-   full and partial, is recomputed (``ledger.tilereplay``) and compared byte for byte with the one served;
+   full and partial, is recomputed (``ledger.tilereplay``) and compared byte for byte with the one served.
+   A :class:`RecordReplay` (``verifier.records``: credentials and authority) takes the entries a bundle at a
+   time and may work ahead; on a resumed audit it is first given the entries verified before, read again
+   from the start and hashed to the state's root (``audit.fork`` at the first entry changed since), so that
+   it rebuilds what it knows (the registry, the documents) from exactly the entries verified;
 4. the recomputed root equals the checkpoint's;
 5. optionally (``checkpoints``, what a database keeps): every older checkpoint opens with the log's key and is
    consistent with the one before it, by a proof computed from the verified tiles.
@@ -25,11 +29,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ledger import tileproof
 from ledger.bundle import decode_bundle
 from ledger.checkpoint import Checkpoint, parse_checkpoint
-from ledger.compact import NodeID
+from ledger.compact import CompactRange, NodeID
 from ledger.errors import LedgerError, TileError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from ledger.note import parse_note
@@ -39,28 +44,43 @@ from ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, tile_width
 from ledger.verify import verify_consistency
 from verifier.auditstate import AuditState
 from verifier.errors import (
+    AuditAuthorityError,
     AuditCheckpointError,
+    AuditCredentialDigestError,
+    AuditCredentialError,
+    AuditCredentialMissingError,
     AuditEntryError,
     AuditError,
     AuditForkError,
     AuditMalformedError,
     AuditMissingError,
+    AuditRecordError,
     AuditRootError,
     AuditStateError,
     AuditTileError,
 )
 from verifier.source import TileSource
 
-__all__ = ["AuditProblem", "AuditReport", "RecordChecker", "audit_log", "open_checkpoint_note"]
+__all__ = [
+    "AuditProblem",
+    "AuditReport",
+    "RecordChecker",
+    "RecordReplay",
+    "audit_log",
+    "open_checkpoint_note",
+]
 
 
 @dataclass(frozen=True)
 class AuditProblem:
-    """One thing wrong with the log: a stable code, the first log index concerned (if any), a message."""
+    """One thing wrong with the log: a stable code, the first log index concerned (if any), a message, and
+    the underlying code where the problem wraps another (a credential's ``passport.*``, a rule's
+    ``registry.*``)."""
 
     code: str
     index: int | None
     message: str
+    cause: str | None = None
 
     @classmethod
     def of(cls, error: AuditError) -> AuditProblem:
@@ -70,6 +90,24 @@ class AuditProblem:
 
 RecordChecker = Callable[[int, bytes], Sequence[AuditProblem]]
 """Called with each entry's index and exact bytes; returns the problems it finds (none for a good record)."""
+
+
+class RecordReplay(Protocol):
+    """Checks the log's records a run of consecutive entries at a time, in log order; it may work ahead and
+    answer for a run later (every problem carries its index)."""
+
+    def known(self, first: int, entries: Sequence[bytes]) -> Sequence[AuditProblem]:
+        """Entries ``first``, ``first + 1``, ... that an earlier audit verified (a resumed audit gives every
+        one, from 0, before any new entry): rebuild what later entries are judged against."""
+        ...
+
+    def check(self, first: int, entries: Sequence[bytes]) -> Sequence[AuditProblem]:
+        """New entries ``first``, ``first + 1``, ...; the problems found so far (of these or earlier ones)."""
+        ...
+
+    def finish(self) -> Sequence[AuditProblem]:
+        """No more entries: the problems of every entry not answered for yet."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -112,11 +150,16 @@ class AuditReport:
 _ERRORS: dict[str, type[AuditError]] = {
     cls.code: cls
     for cls in (
+        AuditAuthorityError,
         AuditCheckpointError,
+        AuditCredentialDigestError,
+        AuditCredentialError,
+        AuditCredentialMissingError,
         AuditEntryError,
         AuditForkError,
         AuditMalformedError,
         AuditMissingError,
+        AuditRecordError,
         AuditRootError,
         AuditStateError,
         AuditTileError,
@@ -283,30 +326,107 @@ def _check_history(run: _Run, state: AuditState, checkpoint: Checkpoint) -> bool
     return True
 
 
-def _replay(run: _Run, replay: TileReplay, start: int, checker: RecordChecker | None) -> None:
-    """Step 3: read every bundle from the one holding ``start``, hash, check records, compare full tiles."""
+def _read_bundle(run: _Run, bundle: int) -> list[bytes] | None:
+    """The entries of bundle ``bundle`` at its width in the audited tree; None after reporting why not."""
+    width = tile_width(0, bundle, run.size)
+    first = bundle * TILE_WIDTH
+    try:
+        return decode_bundle(run.source.bundle(bundle, width), width)
+    except AuditMissingError as e:
+        index = first if e.index is None else e.index
+        run.add(AuditMissingError(f"entry bundle {bundle} (width {width}): {e.message}", index=index))
+    except TileError as e:
+        run.add(AuditMalformedError(f"entry bundle {bundle}: {e.message}", index=first))
+    run.broken = True
+    return None
+
+
+def _first_changed(run: _Run, verified: int) -> int:
+    """The first entry below ``verified`` whose hash is not the one its level-0 tile holds (0 if none is:
+    then the tiles were changed with the entries). Read again only once a changed entry is known to exist."""
+    for bundle in range(-(-verified // TILE_WIDTH)):
+        entries = _read_bundle(run, bundle)
+        width = tile_width(0, bundle, run.size)
+        try:
+            tile = run.source.tile(TileKey(0, bundle, width))
+        except AuditMissingError:
+            continue
+        for offset, entry in enumerate(entries or ()):
+            at = bundle * TILE_WIDTH + offset
+            if at < verified and tile[offset * HASH_SIZE : (offset + 1) * HASH_SIZE] != leaf_hash(entry):
+                return at
+    return 0
+
+
+def _replay_known(run: _Run, start: int, root: bytes, records: RecordReplay) -> list[bytes] | None:
+    """Hand the entries below ``start`` (verified by an earlier audit, of root ``root``) to the record replay,
+    having hashed them to that root. Returns the entries of the bundle holding ``start`` when it holds new
+    entries too (an empty list when none does), None after a problem."""
+    edge = CompactRange.empty()
+    found: list[AuditProblem] = []
+    entries: list[bytes] = []
+    for bundle in range(-(-start // TILE_WIDTH)):
+        first = bundle * TILE_WIDTH
+        read = _read_bundle(run, bundle)
+        if read is None:
+            return None
+        entries = read
+        known = entries[: start - first]
+        for entry in known:
+            edge.append(leaf_hash(entry))
+        found.extend(records.known(first, known))
+    if not hmac.compare_digest(edge.root(), root):
+        at = _first_changed(run, start)
+        run.add(
+            AuditForkError(
+                f"the entries below {start} no longer give the root verified at size {start}:"
+                f" entry {at} changed since",
+                index=at,
+            )
+        )
+        run.broken = True
+        return None
+    run.problems.extend(found)
+    return entries if start % TILE_WIDTH else []
+
+
+def _replay(
+    run: _Run,
+    replay: TileReplay,
+    start: int,
+    checker: RecordChecker | None,
+    records: RecordReplay | None = None,
+    verified_root: bytes | None = None,
+) -> None:
+    """Step 3: read every bundle from the one holding ``start``, hash, check records, compare full tiles.
+
+    A record replay on a resumed audit is first given every entry below ``start`` (``_replay_known``)."""
     size = run.size
+    held: list[bytes] | None = None
+    if records is not None and start > 0 and verified_root is not None:
+        held = _replay_known(run, start, verified_root, records)
+        if held is None:
+            # The records' state could not be rebuilt from the entries verified: nothing new is judged.
+            return
     for bundle in range(start // TILE_WIDTH, -(-size // TILE_WIDTH)):
         width = tile_width(0, bundle, size)
         first = bundle * TILE_WIDTH
-        try:
-            entries = decode_bundle(run.source.bundle(bundle, width), width)
-        except AuditMissingError as e:
-            index = first if e.index is None else e.index
-            run.add(AuditMissingError(f"entry bundle {bundle} (width {width}): {e.message}", index=index))
-            run.broken = True
-            return
-        except TileError as e:
-            run.add(AuditMalformedError(f"entry bundle {bundle}: {e.message}", index=first))
-            run.broken = True
-            return
-        for offset in range(max(0, start - first), width):
+        entries = held if held else _read_bundle(run, bundle)
+        held = None
+        if entries is None:
+            break
+        begin = max(0, start - first)
+        for offset in range(begin, width):
             entry = entries[offset]
             replay.append(leaf_hash(entry))
             if checker is not None:
                 run.problems.extend(checker(first + offset, entry))
+        if records is not None and begin < width:
+            run.problems.extend(records.check(first + begin, entries[begin:]))
         for tile in replay.take_complete():
             run.compare(tile.level, tile.index, tile.hashes)
+    if records is not None:
+        run.problems.extend(records.finish())
 
 
 def _check_partials(run: _Run, replay: TileReplay) -> None:
@@ -365,6 +485,7 @@ def audit_log(
     *,
     state: AuditState | None = None,
     record_checker: RecordChecker | None = None,
+    record_replay: RecordReplay | None = None,
     checkpoints: Iterable[bytes] | None = None,
 ) -> AuditReport:
     """Replay the log ``source`` serves and report every problem found (see the module docstring).
@@ -374,6 +495,8 @@ def audit_log(
         policy: names the log's key for its origin (its witnesses are not consulted).
         state: what an earlier clean run verified; the audit checks the new checkpoint against it and resumes.
         record_checker: called with every entry not verified before, in order.
+        record_replay: given every entry a run at a time (the entries verified before too, on a resumed
+            audit, through ``known``), and asked to ``finish`` at the end of the replay.
         checkpoints: every checkpoint note the log keeps, in ascending size, the latest included.
 
     Returns:
@@ -397,7 +520,7 @@ def audit_log(
         if not fresh:
             return _report(checkpoint, state.size, 0, run, None)
         start = state.size
-    _replay(run, replay, start, record_checker)
+    _replay(run, replay, start, record_checker, record_replay, None if state is None else state.root)
     if not run.broken:
         _check_partials(run, replay)
     root_ok = not run.broken and hmac.compare_digest(replay.root(), checkpoint.root)
