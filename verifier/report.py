@@ -123,7 +123,11 @@ class Judged:
 @dataclass(frozen=True)
 class Report:
     """The whole answer for one bundle: its scope (``full`` or ``public``), the product, the checkpoint
-    judged by, bundle-wide checks (checkpoints, consistency, contexts) and the provenance tree."""
+    judged by, bundle-wide checks (checkpoints, consistency, contexts) and the provenance tree.
+
+    ``others`` are the documents the tree rests on that are not nodes of it: the registry entries that decide
+    each signer's authority, and any record of the bundle that no passport links (each with its checks).
+    """
 
     scope: str
     product: str
@@ -131,12 +135,16 @@ class Report:
     checks: tuple[Check, ...]
     tree: Node
     extra: dict[str, Any] = field(default_factory=dict)
+    others: tuple[Node, ...] = ()
 
     def all_checks(self) -> Iterator[Check]:
-        """Every check of the report: the bundle's, then each node's, depth first."""
+        """Every check of the report: the bundle's, then each node's, depth first, then the others'."""
         yield from self.checks
         for node in self.tree.walk():
             yield from node.checks
+        for other in self.others:
+            for node in other.walk():
+                yield from node.checks
 
     def failures(self, *, require_full: bool = False) -> list[Check]:
         """The checks that make the report fail: every failed check, and with ``require_full`` every check
@@ -166,5 +174,6 @@ class Report:
             "counts": self.counts(),
             "checks": [c.to_json() for c in self.checks],
             "tree": self.tree.to_json(),
+            "others": [n.to_json() for n in self.others],
             **self.extra,
         }
