@@ -107,10 +107,10 @@ def _related(conn: Connection, found: _Gathered) -> None:
             found.digests.add(endorsement.digest)
             found.orgs.add(endorsement.org)
     for chunk in _chunks(list(found.digests)):
-        for passport in conn.execute(select(pp.org, pp.superseded_by).where(pp.digest.in_(chunk))):
+        query = select(pp.org, pp.superseded_by, pp.revoked_by).where(pp.digest.in_(chunk))
+        for passport in conn.execute(query):
             found.orgs.add(passport.org)
-            if passport.superseded_by is not None:
-                found.digests.add(passport.superseded_by)
+            found.digests.update(d for d in (passport.superseded_by, passport.revoked_by) if d is not None)
         found.orgs.update(conn.execute(select(pub.org).where(pub.digest.in_(chunk))).scalars())
         found.orgs.update(conn.execute(select(att.org).where(att.digest.in_(chunk))).scalars())
 

@@ -119,8 +119,9 @@ def _rows(conn: Connection, *, products: Iterable[str] = (), digests: Iterable[s
                 )  # fmt: skip
             for r in conn.execute(select(pp.__table__).where(p_col.in_(chunk))):
                 out.append(
-                    _Row("passport", r.digest, r.log_index, r.product, False, r.superseded_at is not None)
-                )
+                    _Row("passport", r.digest, r.log_index, r.product, r.revoked_at is not None,
+                         r.superseded_at is not None)
+                )  # fmt: skip
     return out
 
 
@@ -142,7 +143,7 @@ def _choose(ref: str, product: str, rows: list[_Row]) -> _Row:
         listed = ", ".join(f"{r.kind} {r.digest} (index {r.index})" for r in current)
         raise ComposeError("ambiguous", ref, f"{product} has several current credentials: {listed}; pin one")
     if rows and all(r.revoked for r in rows):
-        raise ComposeError("revoked", ref, f"every logged attestation of {product} is revoked")
+        raise ComposeError("revoked", ref, f"every logged attestation or passport of {product} is revoked")
     if rows:
         raise ComposeError(
             "superseded", ref, f"{product}'s credentials are superseded and their successors revoked: pin one"

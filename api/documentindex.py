@@ -20,6 +20,7 @@ from passport.docindex import (
     DocumentIndex,
     Effect,
     Logged,
+    LoggedPassport,
     NewAttestation,
     NewEndorsement,
     NewPassport,
@@ -88,10 +89,21 @@ class BatchIndex(DocumentIndex):
         pp = PassportRow
         for chunk in _chunks(wants.passports):
             found = conn.execute(
-                select(pp.digest, pp.product, pp.org).where(pp.product.in_(chunk), pp.superseded_at.is_(None))
+                select(pp.digest, pp.product, pp.org).where(
+                    pp.product.in_(chunk), pp.superseded_at.is_(None), pp.revoked_at.is_(None)
+                )
             )
             passports.extend((row.digest, row.product, row.org) for row in found)
-        return cls(rows.values(), publications, passports)
+        named: list[LoggedPassport] = []
+        columns_pp = (pp.digest, pp.log_index, pp.product, pp.org, pp.superseded_at, pp.superseded_by,
+                      pp.revoked_at, pp.revoked_by)  # fmt: skip
+        for chunk in _chunks(wants.digests - rows.keys()):
+            for p in conn.execute(select(*columns_pp).where(pp.digest.in_(chunk))):
+                named.append(
+                    LoggedPassport(p.digest, p.log_index, p.product, p.org, p.superseded_at, p.superseded_by,
+                                   p.revoked_at, p.revoked_by)
+                )  # fmt: skip
+        return cls(rows.values(), publications, passports, named)
 
 
 def insert_rows(
@@ -142,7 +154,7 @@ def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
             insert(PassportRow),
             [
                 {"digest": p.digest, "log_index": p.index, "product": p.product, "org": p.org,
-                 "superseded_at": None, "superseded_by": None}
+                 "superseded_at": None, "superseded_by": None, "revoked_at": None, "revoked_by": None}
                 for p in passports
             ],
         )  # fmt: skip
@@ -161,6 +173,12 @@ def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
                 .where(att.digest == effect.digest, att.superseded_at.is_(None))
                 .values(superseded_at=effect.at, superseded_by=effect.by)
             )
+        elif isinstance(effect, Revoke) and effect.kind == "passport":
+            conn.execute(
+                update(PassportRow)
+                .where(PassportRow.digest == effect.digest, PassportRow.revoked_at.is_(None))
+                .values(revoked_at=effect.at, revoked_by=effect.by)
+            )
         elif isinstance(effect, Revoke):
             conn.execute(
                 update(att)
@@ -170,6 +188,10 @@ def store_effects(conn: Connection, effects: Sequence[Effect]) -> None:
         elif isinstance(effect, NewPassport) and effect.replaces:
             conn.execute(
                 update(PassportRow)
-                .where(PassportRow.digest.in_(effect.replaces), PassportRow.superseded_at.is_(None))
+                .where(
+                    PassportRow.digest.in_(effect.replaces),
+                    PassportRow.superseded_at.is_(None),
+                    PassportRow.revoked_at.is_(None),
+                )
                 .values(superseded_at=effect.index, superseded_by=effect.digest)
             )

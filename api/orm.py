@@ -100,7 +100,8 @@ class PassportLinkRow(Base):
 
 class PassportRow(Base):
     """A logged product passport: superseded from ``superseded_at`` on by the newer passport of the same
-    product by the same organisation (``superseded_by``), None while it is the current one."""
+    product by the same organisation (``superseded_by``), revoked from ``revoked_at`` on by its issuer's
+    revocation ``revoked_by``; None while it is the current one."""
 
     __tablename__ = "passport"
     digest: Mapped[str] = mapped_column(String(71), primary_key=True)
@@ -109,5 +110,7 @@ class PassportRow(Base):
     org: Mapped[str] = mapped_column(String(18))
     superseded_at: Mapped[int | None] = mapped_column(BigInteger)
     superseded_by: Mapped[str | None] = mapped_column(String(71))
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_by: Mapped[str | None] = mapped_column(String(71))
 
     __table_args__ = (Index("passport_product", "product", "log_index"),)

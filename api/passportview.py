@@ -1,8 +1,9 @@
 """Reading passports back: a product's passports, latest valid first (docs/passport-api.md).
 
 Plain functions over the ``passport`` table (``api/orm.py``) that the HTTP routes and the CLI both call. A
-passport is ``superseded`` from the index of its organisation's next passport of the same product, ``valid``
-otherwise.
+passport is ``revoked`` from the index of its issuer's revocation of it, ``superseded`` from the index of its
+organisation's next passport of the same product, ``valid`` otherwise; only a valid passport is its product's
+current one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from api.orm import Credential, Document, PassportRow
+
+
+def _status(row: Any) -> str:
+    if row.revoked_at is not None:
+        return "revoked"
+    return "valid" if row.superseded_at is None else "superseded"
 
 
 def _summary(row: Any, body: bytes, issuer_key: str | None) -> dict[str, Any]:
@@ -26,10 +33,13 @@ def _summary(row: Any, body: bytes, issuer_key: str | None) -> dict[str, Any]:
         "product": row.product,
         "issuer": row.org,
         "issuerKey": issuer_key,
-        "status": "valid" if row.superseded_at is None else "superseded",
+        "status": _status(row),
         "supersededBy": None
         if row.superseded_at is None
         else {"credential": row.superseded_by, "index": row.superseded_at},
+        "revokedBy": None
+        if row.revoked_at is None
+        else {"credential": row.revoked_by, "index": row.revoked_at},
         "disclosure": subject.get("disclosure"),
         "grade": grade,
         "figures": {
@@ -42,7 +52,7 @@ def _summary(row: Any, body: bytes, issuer_key: str | None) -> dict[str, Any]:
 
 def product_passports(conn: Connection, product: str) -> list[dict[str, Any]]:
     """Every logged passport of ``product`` (canonical text): the valid ones first, newest first, then the
-    superseded ones, newest first; each with its status, grade and main figures."""
+    superseded and revoked ones, newest first; each with its status, grade and main figures."""
     rows = list(
         conn.execute(
             select(PassportRow.__table__)
@@ -50,7 +60,7 @@ def product_passports(conn: Connection, product: str) -> list[dict[str, Any]]:
             .order_by(PassportRow.log_index.desc())
         )
     )
-    rows.sort(key=lambda r: r.superseded_at is not None)  # stable: newest first within each group
+    rows.sort(key=lambda r: _status(r) != "valid")  # stable: newest first within each group
     digests = [r.digest for r in rows]
     bodies = dict(
         conn.execute(select(Credential.digest, Credential.body).where(Credential.digest.in_(digests))).all()
@@ -60,6 +70,17 @@ def product_passports(conn: Connection, product: str) -> list[dict[str, Any]]:
         conn.execute(select(Document.log_index, Document.issuer).where(Document.log_index.in_(indices))).all()
     )
     return [_summary(r, bytes(bodies[r.digest]), keys.get(r.log_index)) for r in rows]
+
+
+def passport_status(conn: Connection, digest: str) -> dict[str, Any] | None:
+    """The summary of the logged passport ``digest`` (its product, issuer, status, ...), or None."""
+    row = conn.execute(select(PassportRow.__table__).where(PassportRow.digest == digest)).first()
+    if row is None:
+        return None
+    body = conn.execute(select(Credential.body).where(Credential.digest == digest)).scalar()
+    key = conn.execute(select(Document.issuer).where(Document.log_index == row.log_index)).scalar()
+    assert body is not None  # stored with its log entry
+    return _summary(row, bytes(body), key)
 
 
 def latest_passport(conn: Connection, product: str) -> tuple[dict[str, Any], bytes] | None:
@@ -72,3 +93,4 @@ def latest_passport(conn: Connection, product: str) -> tuple[dict[str, Any], byt
             assert body is not None  # stored with its log entry
             return summary, bytes(body)
     return None
+

@@ -14,8 +14,10 @@ it and what it changes in the document tables:
   superseded (it is superseded from this index on); and the organisation has no other current attestation of
   the product for the same reference period (compared as UTC instants), which would be a second set of
   figures for one thing (``submission.duplicate_attestation``);
-* ``revocation``: signed by an active key of the organisation that issued the revoked attestation (suspension
-  does not stop it: revoking only takes away); the attestation is revoked from this index on;
+* ``revocation``: names a logged attestation or passport (of the stated product, if it states one), not
+  already revoked, and is signed by an active key of the organisation that issued it (suspension does not
+  stop it: revoking only takes away); the credential is revoked from this index on (a revoked passport is no
+  longer its product's current one, and a later passport supersedes nothing of it);
 * ``endorsement``: an active certification body's key, its organisation neither suspended nor blacklisted,
   naming a logged attestation of the stated product, not revoked, issued by another organisation;
 * ``factor-dataset`` and ``benchmark``: a database publisher's key; a dataset's ``publisher`` is the signer's
@@ -38,6 +40,7 @@ from passport.docindex import (
     DocumentIndex,
     Effect,
     Logged,
+    LoggedPassport,
     NewAttestation,
     NewEndorsement,
     NewPassport,
@@ -107,12 +110,13 @@ def judge(
         passport = NewPassport(digest, at, claim.product_id, authority.uscc, replaces, tuple(links))
         return registry, prepared, (passport,)
     if isinstance(claim, Revocation):
-        target = _named(index, claim.revokes, claim.product_id)
+        target = _revocable(index, claim.revokes, claim.product_id)
         _issuing_key(registry, prepared.signer, target)
         if target.revoked_at is not None:
             raise SubmissionError("revoked", f"{target.digest} was revoked at index {target.revoked_at}")
         resolved = prepared if prepared.subject is not None else with_subject(prepared, target.product)
-        return registry, resolved, (Revoke(target.digest, at, prepared.document.digest),)
+        kind = "passport" if isinstance(target, LoggedPassport) else "attestation"
+        return registry, resolved, (Revoke(target.digest, at, prepared.document.digest, kind),)
     if isinstance(claim, Endorsement):
         authority = registry.authorise(prepared.signer, None, Role.CERTIFICATION_BODY)
         target = _named(index, claim.endorses, claim.product_id)
@@ -196,7 +200,21 @@ def _named(index: DocumentIndex, digest: str, product: str | None) -> Logged:
     return target
 
 
-def _issuing_key(registry: RegistryState, key: bytes, target: Logged) -> None:
+def _revocable(index: DocumentIndex, digest: str, product: str | None) -> Logged | LoggedPassport:
+    # A revocation names an attestation or a passport; the refusals are the attestation's (same codes).
+    passport = index.passport(digest)
+    if passport is None:
+        if index.attestation(digest) is None:
+            raise SubmissionError("unknown_attestation", f"{digest} names no logged attestation or passport")
+        return _named(index, digest, product)
+    if product is not None and product != passport.product:
+        raise SubmissionError(
+            "product_mismatch", f"{digest} is a passport of {passport.product}, not {product}"
+        )
+    return passport
+
+
+def _issuing_key(registry: RegistryState, key: bytes, target: Logged | LoggedPassport) -> None:
     holder = registry.holder_of_key(key)
     if holder is None:
         raise AuthorityError("unknown_key", "the key belongs to no registered organisation")

@@ -1,8 +1,9 @@
 """What a document's admission needs to know about earlier documents, and what an accepted document
 changes (docs/attestations-api.md, "Admission"): which attestation a digest names, its product and issuing
 organisation, whether it is revoked or superseded as of an index, whether an organisation already has a
-current attestation of a product for a reference period, whether a dataset or benchmark version is taken, and
-which passport of a product by an organisation is current (a newer one supersedes it).
+current attestation of a product for a reference period, whether a dataset or benchmark version is taken,
+which passport a digest names (its product, issuing organisation, supersession and revocation), and which
+passport of a product by an organisation is current (a newer one supersedes it, a revocation ends it).
 
 Pure: a :class:`DocumentIndex` is filled either from the database for one sequencer batch
 (``api.documentindex.BatchIndex.load``) or by replaying the log from its start (``verifier``), and the
@@ -58,6 +59,25 @@ class Logged:
 
 
 @dataclass(frozen=True)
+class LoggedPassport:
+    """A logged passport, as the admission sees it: what a revocation of it needs."""
+
+    digest: str
+    index: int
+    product: str
+    org: str
+    superseded_at: int | None = None
+    superseded_by: str | None = None
+    revoked_at: int | None = None
+    revoked_by: str | None = None
+
+    @property
+    def current(self) -> bool:
+        """Neither superseded nor revoked."""
+        return self.superseded_at is None and self.revoked_at is None
+
+
+@dataclass(frozen=True)
 class NewAttestation:
     """An attestation logged at ``logged.index``."""
 
@@ -75,11 +95,13 @@ class Supersede:
 
 @dataclass(frozen=True)
 class Revoke:
-    """The attestation ``digest`` is revoked from index ``at`` on, by the revocation ``by``."""
+    """The credential ``digest`` is revoked from index ``at`` on, by the revocation ``by``; ``kind`` says
+    which table holds it: ``attestation`` or ``passport``."""
 
     digest: str
     at: int
     by: str
+    kind: str = "attestation"
 
 
 @dataclass(frozen=True)
@@ -134,13 +156,19 @@ class Wants:
 
 
 class DocumentIndex:
-    """The attestations, publications and current passports known as of some log index."""
+    """The attestations, publications and passports known as of some log index.
+
+    ``passports`` are the current passports as ``(digest, product, org)``; ``logged_passports`` the passports
+    a batch names by digest (a revocation's target), with their status. A replay from the log's start
+    (``DocumentIndex()`` then :meth:`apply`) knows every passport both ways.
+    """
 
     def __init__(
         self,
         attestations: Iterable[Logged] = (),
         publications: Iterable[tuple[Any, ...]] = (),
         passports: Iterable[tuple[str, str, str]] = (),
+        logged_passports: Iterable[LoggedPassport] = (),
     ):
         self._attestations: dict[str, Logged] = {}
         self._by_product: dict[str, set[str]] = {}
@@ -153,6 +181,7 @@ class DocumentIndex:
         self._passports: dict[tuple[str, str], set[str]] = {}
         for digest, product, org in passports:
             self._passports.setdefault((org, product), set()).add(digest)
+        self._passports_by_digest: dict[str, LoggedPassport] = {p.digest: p for p in logged_passports}
 
     def _put(self, logged: Logged) -> None:
         self._attestations[logged.digest] = logged
@@ -173,6 +202,10 @@ class DocumentIndex:
         """The digest of the credential that published this version, if one was logged."""
         return self._publications.get((kind, name, version))
 
+    def passport(self, digest: str) -> LoggedPassport | None:
+        """The logged passport ``digest`` names (None if it names none this index knows of)."""
+        return self._passports_by_digest.get(digest)
+
     def current_passports(self, org: str, product: str) -> tuple[str, ...]:
         """The digests of the current passports of ``product`` by ``org`` (sorted; normally at most one)."""
         return tuple(sorted(self._passports.get((org, product), ())))
@@ -185,9 +218,26 @@ class DocumentIndex:
             self._put(
                 replace(self._attestations[effect.digest], superseded_at=effect.at, superseded_by=effect.by)
             )
+        elif isinstance(effect, Revoke) and effect.kind == "passport":
+            revoked = self._passports_by_digest.get(effect.digest)
+            if revoked is not None:
+                self._passports_by_digest[effect.digest] = replace(
+                    revoked, revoked_at=effect.at, revoked_by=effect.by
+                )
+            for current in self._passports.values():
+                current.discard(effect.digest)
         elif isinstance(effect, Revoke):
             self._put(replace(self._attestations[effect.digest], revoked_at=effect.at, revoked_by=effect.by))
         elif isinstance(effect, NewPublication):
             self._publications[(effect.kind, effect.name, effect.version)] = effect.digest
         elif isinstance(effect, NewPassport):
+            for digest in effect.replaces:
+                old = self._passports_by_digest.get(digest)
+                if old is not None:
+                    self._passports_by_digest[digest] = replace(
+                        old, superseded_at=effect.index, superseded_by=effect.digest
+                    )
+            self._passports_by_digest[effect.digest] = LoggedPassport(
+                effect.digest, effect.index, effect.product, effect.org
+            )
             self._passports[(effect.org, effect.product)] = {effect.digest}

@@ -25,6 +25,7 @@ from api.commands.common import add_installation_options, settings_of
 from api.errors import CliError
 from api.keyfile import read_key_file
 from api.logservice import open_log
+from api.passportview import passport_status
 from api.submission import open_pipeline
 from identifiers.parse import parse_identifier
 from passport.attestation import Attestation, sign_attestation
@@ -35,6 +36,7 @@ from passport.background import (
     load_factor_dataset,
 )
 from passport.document import SignedDocument
+from passport.dpp import is_passport
 from passport.endorsement import LEVELS, Endorsement, sign_endorsement
 from passport.errors import AttestationError
 from passport.factors import sign_benchmark, sign_factor_dataset
@@ -86,7 +88,9 @@ def register(sub: Sub) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(run=run_push)
 
-    p = sub.add_parser("revoke", help="revoke an attestation of your organisation (signed and submitted)")
+    p = sub.add_parser(
+        "revoke", help="revoke an attestation or passport of your organisation (signed and submitted)"
+    )
     _target(p)
     p.add_argument("digest", metavar="DIGEST")
     p.add_argument("--key", type=Path, required=True, metavar="FILE")
@@ -316,9 +320,35 @@ def run_push(args: argparse.Namespace) -> int:
 
 def run_revoke(args: argparse.Namespace) -> int:
     key = read_key_file(args.key)
-    status = _status_of(args, args.digest)
-    revocation = Revocation(args.digest, status["product"], args.reason)
+    revocation = Revocation(args.digest, _revoked_product(args, args.digest), args.reason)
     return _submit(args, [sign_revocation(revocation, key).raw], [f"revocation of {args.digest}"])
+
+
+def _revoked_product(args: argparse.Namespace, digest: str) -> str:
+    """The product of the logged attestation or passport ``digest``, from the server or the local log."""
+    check_digest(digest)
+    if args.server is not None:
+        import httpx
+
+        base = args.server.rstrip("/")
+        try:
+            response = httpx.get(f"{base}/attestations/{digest}", timeout=60)
+            stored = httpx.get(f"{base}/credentials/{digest}", timeout=60)
+        except httpx.HTTPError as e:
+            raise CliError("cli.server", f"{args.server}: {e}") from e
+        data = _json(response)
+        if response.status_code == 200:
+            return str(data["status"]["product"])
+        credential_data = _json(stored) if stored.status_code == 200 else {}
+        if is_passport(credential_data):  # the log judges the revocation; this only names its product
+            return str(credential_data["credentialSubject"]["product"]["registeredId"])
+        raise CliError(str(data.get("code", "cli.server")), str(data.get("detail", "")))
+    log = open_log(settings_of(args))
+    with log.store.engine.connect() as conn:
+        found = attestation_status(conn, digest) or passport_status(conn, digest)
+    if found is None:
+        raise CliError("api.not_found", f"no attestation or passport {digest} is logged")
+    return str(found["product"])
 
 
 def run_endorse(args: argparse.Namespace) -> int:
