@@ -6,15 +6,22 @@ entry changed after an audit. On SQLite, and one case on PostgreSQL."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import insert, update
 
+from api.app import create_app
 from api.cli import main
 from api.orm import Credential
+from api.settings import Settings
 from api.submission import Submitted
 from identifiers.multikey import did_key_from_public_key
 from identifiers.registry_ops import RegistryOperation as Op
@@ -238,3 +245,52 @@ def test_rewritten_credential_on_postgres(
         ("audit.credential_digest", b.second.index),
         ("audit.authority", b.endorsement.index),
     ]
+
+
+@pytest.fixture
+def served(built: Built) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    app = create_app(Settings(home=built.home, db_url=built.db))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_over_http_reads_the_servers_credentials(
+    capsys: pytest.CaptureFixture[str], built: Built, served: str
+) -> None:
+    argv = ["audit", "--tiles", f"{served}/log", "--vkey", built.inst.vkey, "--registrar", built.registrar]
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 8
+    damage(built, "DELETE FROM credential WHERE digest = ?", built.first.digest)
+    assert main([*argv, "--json", "--jobs", "1"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert problems(report)[0] == ("audit.credential_missing", built.first.index)
+
+
+def test_export_and_a_credentials_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], built: Built
+) -> None:
+    export, store = tmp_path / "export", tmp_path / "credentials"
+    assert main(["log", "export", "--home", str(built.home), "--db", built.db, str(export)]) == 0
+    store.mkdir()
+    with sqlite3.connect(built.db.removeprefix("sqlite:///")) as conn:
+        for digest, body in conn.execute("SELECT digest, body FROM credential"):
+            (store / digest.removeprefix("sha256:")).write_bytes(body)
+    capsys.readouterr()
+    argv = ["audit", "--tiles", str(export), "--vkey", built.inst.vkey, "--registrar", built.registrar]
+    assert main(argv) == 2  # a directory of tiles names no credential store
+    assert "--credentials" in capsys.readouterr().err
+    assert main([*argv, "--credentials", str(store), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 8
