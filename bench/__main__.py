@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import appends, credentials, labels, memory, passports, pipeline, proofs, receipts
+from bench import appends, audit, credentials, labels, memory, passports, pipeline, proofs, receipts
 from bench.harness import BenchResult, Sizes, Workspace, format_table
 
 BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
@@ -26,6 +26,7 @@ BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
     pipeline.NAME: pipeline.run,
     passports.NAME: passports.run,
     labels.NAME: labels.run,
+    audit.NAME: audit.run,
 }
 
 
