@@ -27,21 +27,21 @@ entries already reported is a consequence and is not reported again.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ledger import tileproof
-from ledger.bundle import decode_bundle
 from ledger.checkpoint import Checkpoint, parse_checkpoint
-from ledger.compact import CompactRange, NodeID
-from ledger.errors import LedgerError, TileError
-from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
+from ledger.compact import NodeID
+from ledger.errors import LedgerError
+from ledger.hashing import EMPTY_ROOT, HASH_SIZE
 from ledger.note import parse_note
 from ledger.policy import Policy
 from ledger.tilereplay import TileReplay
-from ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, tile_width
+from ledger.tiles import TILE_HEIGHT
 from ledger.verify import verify_consistency
+from verifier.auditreplay import check_partials, replay_entries
+from verifier.auditrun import AuditProblem, LatestTiles, RecordChecker, RecordReplay, Run
 from verifier.auditstate import AuditState
 from verifier.errors import (
     AuditAuthorityError,
@@ -69,45 +69,6 @@ __all__ = [
     "audit_log",
     "open_checkpoint_note",
 ]
-
-
-@dataclass(frozen=True)
-class AuditProblem:
-    """One thing wrong with the log: a stable code, the first log index concerned (if any), a message, and
-    the underlying code where the problem wraps another (a credential's ``passport.*``, a rule's
-    ``registry.*``)."""
-
-    code: str
-    index: int | None
-    message: str
-    cause: str | None = None
-
-    @classmethod
-    def of(cls, error: AuditError) -> AuditProblem:
-        """The problem an audit error describes."""
-        return cls(error.code, error.index, error.message)
-
-
-RecordChecker = Callable[[int, bytes], Sequence[AuditProblem]]
-"""Called with each entry's index and exact bytes; returns the problems it finds (none for a good record)."""
-
-
-class RecordReplay(Protocol):
-    """Checks the log's records a run of consecutive entries at a time, in log order; it may work ahead and
-    answer for a run later (every problem carries its index)."""
-
-    def known(self, first: int, entries: Sequence[bytes]) -> Sequence[AuditProblem]:
-        """Entries ``first``, ``first + 1``, ... that an earlier audit verified (a resumed audit gives every
-        one, from 0, before any new entry): rebuild what later entries are judged against."""
-        ...
-
-    def check(self, first: int, entries: Sequence[bytes]) -> Sequence[AuditProblem]:
-        """New entries ``first``, ``first + 1``, ...; the problems found so far (of these or earlier ones)."""
-        ...
-
-    def finish(self) -> Sequence[AuditProblem]:
-        """No more entries: the problems of every entry not answered for yet."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -182,97 +143,7 @@ def open_checkpoint_note(note_bytes: bytes, policy: Policy) -> Checkpoint:
     return checkpoint
 
 
-class _LatestTiles:
-    """A ``TileReader`` for ``ledger.tileproof`` over the source, always reading a tile at its width in the
-    latest tree (a wider version is allowed: only the prefix asked for is used), so older partial tiles need
-    not be served."""
-
-    def __init__(self, source: TileSource, size: int) -> None:
-        self.source = source
-        self.size = size
-
-    def read_tiles(self, keys: Sequence[TileKey]) -> list[bytes]:
-        out = []
-        for key in keys:
-            latest = TileKey(key.level, key.index, tile_width(key.level, key.index, self.size))
-            try:
-                out.append(self.source.tile(latest))
-            except AuditMissingError as e:
-                raise TileError(e.message) from e
-        return out
-
-
-def _first_index(level: int, node: int) -> int:
-    """The first entry under node ``node`` at tile level ``level`` (height 8 * level)."""
-    return node << (TILE_HEIGHT * level)
-
-
-def _first_difference(a: bytes, b: bytes) -> int:
-    """The offset (in hashes) of the first hash that differs between two equal-length tiles."""
-    for i in range(0, len(a), HASH_SIZE):
-        if not hmac.compare_digest(a[i : i + HASH_SIZE], b[i : i + HASH_SIZE]):
-            return i // HASH_SIZE
-    return len(a) // HASH_SIZE
-
-
-@dataclass
-class _Run:
-    """The mutable bookkeeping of one audit."""
-
-    source: TileSource
-    size: int
-    problems: list[AuditProblem] = field(default_factory=list)
-    mismatches: list[tuple[int, int, str]] = field(default_factory=list)  # (level, first entry, message)
-    tiles: int = 0
-    tree_problems: int = 0
-    broken: bool = False
-
-    def add(self, error: AuditError) -> None:
-        """Report a problem with the tree (a record checker's problems are appended directly)."""
-        self.problems.append(AuditProblem.of(error))
-        self.tree_problems += 1
-
-    def compare(self, level: int, index: int, hashes: bytes) -> None:
-        """Compare a recomputed tile with the served one; note a difference for classification."""
-        width = len(hashes) // HASH_SIZE
-        key = TileKey(level, index, width)
-        first = _first_index(level, index * TILE_WIDTH)
-        try:
-            served = self.source.tile(key)
-        except AuditMissingError as e:
-            self.add(AuditMissingError(f"tile {level}/{index} (width {width}): {e.message}", index=first))
-            self.broken = True
-            return
-        self.tiles += 1
-        if len(served) != len(hashes):
-            self.add(
-                AuditMalformedError(
-                    f"tile {level}/{index} is {len(served)} bytes, want {len(hashes)}", index=first
-                )
-            )
-            self.broken = True
-            return
-        if hmac.compare_digest(served, hashes):
-            return
-        offset = _first_difference(served, hashes)
-        at = _first_index(level, index * TILE_WIDTH + offset)
-        self.mismatches.append((level, at, f"tile {level}/{index} hash {offset}"))
-
-    def classify(self, root_ok: bool) -> None:
-        """Turn tile differences into problems (see the module docstring)."""
-        reported: list[int] = []
-        for level, at, where in sorted(self.mismatches):
-            span = 1 << (TILE_HEIGHT * level)
-            if any(at <= r < at + span for r in reported):
-                continue
-            reported.append(at)
-            if level == 0 and not root_ok:
-                self.add(AuditEntryError(f"entry {at} does not hash to {where}: the entry changed", index=at))
-            else:
-                self.add(AuditTileError(f"{where} (entry {at}) is not what the entries give", index=at))
-
-
-def _check_history(run: _Run, state: AuditState, checkpoint: Checkpoint) -> bool:
+def _check_history(run: Run, state: AuditState, checkpoint: Checkpoint) -> bool:
     """Step 2: is the tree ``state`` verified a prefix of the new one? False after reporting a fork."""
     old, new = state.size, checkpoint.size
     if state.origin != checkpoint.origin:
@@ -283,7 +154,7 @@ def _check_history(run: _Run, state: AuditState, checkpoint: Checkpoint) -> bool
         return False
     if old == 0:
         return True
-    reader = _LatestTiles(run.source, new)
+    reader = LatestTiles(run.source, new)
     # Compare the verified right edge with the new tree's nodes at the same places, leftmost first: the
     # highest level's incomplete tile covers the oldest entries.
     ids: list[NodeID] = []
@@ -326,118 +197,9 @@ def _check_history(run: _Run, state: AuditState, checkpoint: Checkpoint) -> bool
     return True
 
 
-def _read_bundle(run: _Run, bundle: int) -> list[bytes] | None:
-    """The entries of bundle ``bundle`` at its width in the audited tree; None after reporting why not."""
-    width = tile_width(0, bundle, run.size)
-    first = bundle * TILE_WIDTH
-    try:
-        return decode_bundle(run.source.bundle(bundle, width), width)
-    except AuditMissingError as e:
-        index = first if e.index is None else e.index
-        run.add(AuditMissingError(f"entry bundle {bundle} (width {width}): {e.message}", index=index))
-    except TileError as e:
-        run.add(AuditMalformedError(f"entry bundle {bundle}: {e.message}", index=first))
-    run.broken = True
-    return None
-
-
-def _first_changed(run: _Run, verified: int) -> int:
-    """The first entry below ``verified`` whose hash is not the one its level-0 tile holds (0 if none is:
-    then the tiles were changed with the entries). Read again only once a changed entry is known to exist."""
-    for bundle in range(-(-verified // TILE_WIDTH)):
-        entries = _read_bundle(run, bundle)
-        width = tile_width(0, bundle, run.size)
-        try:
-            tile = run.source.tile(TileKey(0, bundle, width))
-        except AuditMissingError:
-            continue
-        for offset, entry in enumerate(entries or ()):
-            at = bundle * TILE_WIDTH + offset
-            if at < verified and tile[offset * HASH_SIZE : (offset + 1) * HASH_SIZE] != leaf_hash(entry):
-                return at
-    return 0
-
-
-def _replay_known(run: _Run, start: int, root: bytes, records: RecordReplay) -> list[bytes] | None:
-    """Hand the entries below ``start`` (verified by an earlier audit, of root ``root``) to the record replay,
-    having hashed them to that root. Returns the entries of the bundle holding ``start`` when it holds new
-    entries too (an empty list when none does), None after a problem."""
-    edge = CompactRange.empty()
-    found: list[AuditProblem] = []
-    entries: list[bytes] = []
-    for bundle in range(-(-start // TILE_WIDTH)):
-        first = bundle * TILE_WIDTH
-        read = _read_bundle(run, bundle)
-        if read is None:
-            return None
-        entries = read
-        known = entries[: start - first]
-        for entry in known:
-            edge.append(leaf_hash(entry))
-        found.extend(records.known(first, known))
-    if not hmac.compare_digest(edge.root(), root):
-        at = _first_changed(run, start)
-        run.add(
-            AuditForkError(
-                f"the entries below {start} no longer give the root verified at size {start}:"
-                f" entry {at} changed since",
-                index=at,
-            )
-        )
-        run.broken = True
-        return None
-    run.problems.extend(found)
-    return entries if start % TILE_WIDTH else []
-
-
-def _replay(
-    run: _Run,
-    replay: TileReplay,
-    start: int,
-    checker: RecordChecker | None,
-    records: RecordReplay | None = None,
-    verified_root: bytes | None = None,
-) -> None:
-    """Step 3: read every bundle from the one holding ``start``, hash, check records, compare full tiles.
-
-    A record replay on a resumed audit is first given every entry below ``start`` (``_replay_known``)."""
-    size = run.size
-    held: list[bytes] | None = None
-    if records is not None and start > 0 and verified_root is not None:
-        held = _replay_known(run, start, verified_root, records)
-        if held is None:
-            # The records' state could not be rebuilt from the entries verified: nothing new is judged.
-            return
-    for bundle in range(start // TILE_WIDTH, -(-size // TILE_WIDTH)):
-        width = tile_width(0, bundle, size)
-        first = bundle * TILE_WIDTH
-        entries = held if held else _read_bundle(run, bundle)
-        held = None
-        if entries is None:
-            break
-        begin = max(0, start - first)
-        for offset in range(begin, width):
-            entry = entries[offset]
-            replay.append(leaf_hash(entry))
-            if checker is not None:
-                run.problems.extend(checker(first + offset, entry))
-        if records is not None and begin < width:
-            run.problems.extend(records.check(first + begin, entries[begin:]))
-        for tile in replay.take_complete():
-            run.compare(tile.level, tile.index, tile.hashes)
-    if records is not None:
-        run.problems.extend(records.finish())
-
-
-def _check_partials(run: _Run, replay: TileReplay) -> None:
-    for level, data in enumerate(replay.partial_tiles()):
-        if data:
-            run.compare(level, (run.size >> (TILE_HEIGHT * level)) // TILE_WIDTH, data)
-
-
-def _check_checkpoints(run: _Run, policy: Policy, notes: Iterable[bytes], latest: Checkpoint) -> int:
+def _check_checkpoints(run: Run, policy: Policy, notes: Iterable[bytes], latest: Checkpoint) -> int:
     """Step 5: every stored checkpoint opens and is consistent with the one before; returns how many."""
-    reader = _LatestTiles(run.source, run.size)
+    reader = LatestTiles(run.source, run.size)
     previous = Checkpoint(latest.origin, 0, EMPTY_ROOT)
     checked = 0
     for note in notes:
@@ -507,7 +269,7 @@ def audit_log(
         checkpoint = open_checkpoint_note(note, policy)
     except AuditError as e:
         return AuditReport(None, 0, None, 0, 0, 0, 0, (AuditProblem.of(e),))
-    run = _Run(source, checkpoint.size)
+    run = Run(source, checkpoint.size)
     start = 0
     replay = TileReplay()
     if state is not None:
@@ -520,9 +282,9 @@ def audit_log(
         if not fresh:
             return _report(checkpoint, state.size, 0, run, None)
         start = state.size
-    _replay(run, replay, start, record_checker, record_replay, None if state is None else state.root)
+    replay_entries(run, replay, start, record_checker, record_replay, None if state is None else state.root)
     if not run.broken:
-        _check_partials(run, replay)
+        check_partials(run, replay)
     root_ok = not run.broken and hmac.compare_digest(replay.root(), checkpoint.root)
     if not run.broken and not root_ok:
         run.add(
@@ -543,7 +305,7 @@ def _report(
     checkpoint: Checkpoint,
     start: int,
     entries: int,
-    run: _Run,
+    run: Run,
     state: AuditState | None,
     checkpoints: int = 0,
 ) -> AuditReport:

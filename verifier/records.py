@@ -36,6 +36,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -43,7 +44,7 @@ from identifiers.registry import RegistryState
 from passport.authority import judge
 from passport.docindex import DocumentIndex
 from passport.records import RECORD_VERSION, Prepared
-from verifier.audit import AuditProblem
+from verifier.auditrun import AuditProblem
 from verifier.credentials import DIGEST, CredentialSource
 from verifier.errors import AuditAuthorityError, AuditRecordError
 from verifier.recordwork import RecordTask, code_of, work
@@ -198,11 +199,21 @@ class RecordAudit:
                 tasks.append(slot)
         run = _Run(slots, tasks=tasks)
         pool = self._workers() if tasks else None
-        if pool is None:
+        if pool is not None:
+            try:
+                run.future = pool.submit(work, tasks, verify)
+            except (BrokenProcessPool, RuntimeError):
+                self._lose_workers()
+        if run.future is None:
             run.outcomes = work(tasks, verify)
-        else:
-            run.future = pool.submit(work, tasks, verify)
         self._queue.append((run, verify))
+
+    def _lose_workers(self) -> None:
+        """A worker died (killed, out of memory): check the rest in this process, with the same outcomes."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self.jobs = 1
 
     @staticmethod
     def _ready(run: _Run) -> bool:
@@ -210,7 +221,13 @@ class RecordAudit:
 
     def _judge_oldest(self, problems: list[AuditProblem]) -> None:
         run, verify = self._queue.popleft()
-        done = run.outcomes if run.future is None else run.future.result()
+        done = run.outcomes
+        if run.future is not None:
+            try:
+                done = run.future.result()
+            except BrokenProcessPool:
+                self._lose_workers()
+                done = work(run.tasks, verify)
         outcomes = iter(done or ())
         for slot in run.slots:
             if slot is None:

@@ -20,7 +20,7 @@ import hmac
 from dataclasses import dataclass
 
 from passport.records import Prepared, classify, prepare
-from verifier.audit import AuditProblem
+from verifier.auditrun import AuditProblem
 from verifier.errors import (
     AuditCredentialDigestError,
     AuditCredentialError,

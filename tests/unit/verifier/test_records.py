@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -276,3 +278,22 @@ def test_resumed_audit_finds_an_old_entry_changed_under_the_same_tiles(tmp_path:
     assert replay.checked == []
     # Without a record replay the old entries are not read again (the tree checks resume where they were).
     assert audit_log(DirectorySource(tmp_path), POLICY, state=first.state).problems == ()
+
+
+def test_a_worker_killed_midway_changes_no_outcome(log: Log) -> None:
+    for i in range(200):
+        log.add(log.attest(product=f"88.118.8/K{i}"))
+    log.add(log.attest(product="88.118.9/X"))
+    expected = log.audit(jobs=1)
+    key = log.registrar.public_key().public_bytes_raw()
+    with RecordAudit(key, log.store, jobs=2) as records:
+        found = list(records.check(0, log.entries[:100]))
+        pool = records._pool  # the workers this test started, ended by their pids
+        assert pool is not None
+        for process in list(pool._processes.values()):
+            assert process.pid is not None
+            os.kill(process.pid, signal.SIGKILL)
+        found += records.check(100, log.entries[100:])
+        found += records.finish()
+    assert found == expected
+    assert records.records == 201 + 1
