@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Connection, select
 
 from api import handlerecord as hr
 from api import resolver as r
-from api.attestationview import product_attestations
+from api.attestationview import product_attestations, valid_attestations
 from api.errors import ApiError, NotFoundError, error_code, http_status
-from api.passportview import latest_passport
+from api.passportview import current_passports, latest_passport
 from api.problems import problem
-from api.routes.registry import PipelineDep
+from api.submission import Pipeline
 from identifiers.digital_link import DigitalLink, parse_digital_link
 from identifiers.errors import IdentifierError, RegistryConflictError
 from identifiers.gs1_item import format_element_string
@@ -40,6 +40,17 @@ router = APIRouter(tags=["resolver"])
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Accept"}
+
+
+async def _pipeline(request: Request) -> Pipeline:
+    """The app's pipeline, as ``api.routes.registry.get_pipeline`` gives it, but a coroutine: FastAPI runs a
+    plain function dependency in the thread pool, a hop of its own that cost each resolver request about
+    0.6 ms, as much as the whole lookup (bench/resolver.py)."""
+    pipeline: Pipeline = request.app.state.pipeline
+    return pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 
 
 def _raw_path(request: Request) -> str:
@@ -70,27 +81,39 @@ def _split_query(request: Request) -> tuple[list[tuple[str, str]], str | None]:
     return [(k, v) for k, v in pairs if k != "linkType"], (link_types[-1] if link_types else None)
 
 
-def _item(conn: Connection, anchor: str, candidates: list[str], base: str) -> r.Item:
+def _item(
+    anchor: str,
+    candidates: list[str],
+    passports: dict[str, dict[str, Any]],
+    attestations: dict[str, list[dict[str, Any]]],
+    base: str,
+) -> r.Item:
     """The links of the first candidate product key (the forms a product may have been logged under) that
     has any."""
     for product in candidates:
-        found = latest_passport(conn, product)
-        attestations = product_attestations(conn, product)
-        item = r.item_links(anchor, product, None if found is None else found[0], attestations, base)
+        item = r.item_links(anchor, product, passports.get(product), attestations.get(product, []), base)
         if item.links:
             return item
     return r.Item(anchor, ())
 
 
-def _gs1_items(conn: Connection, link: DigitalLink, base: str) -> list[r.Item]:
-    items = []
+def _items(conn: Connection, levels: list[tuple[str, list[str]]], base: str) -> list[r.Item]:
+    """The item of each level ``(anchor, candidate product keys)``: every candidate of every level read with
+    one query for passports and one for attestations (a request's cost is its round trips to the database)."""
+    keys = [product for _, candidates in levels for product in candidates]
+    passports, attestations = current_passports(conn, keys), valid_attestations(conn, keys)
+    return [_item(anchor, candidates, passports, attestations, base) for anchor, candidates in levels]
+
+
+def _gs1_levels(link: DigitalLink, base: str) -> list[tuple[str, list[str]]]:
+    levels = []
     for k in range(len(link.qualifiers), -1, -1):
         level = DigitalLink(link.gtin, link.qualifiers[:k])
         candidates = [level.canonical, format_element_string(level)]
         if k == 0:
             candidates.insert(0, link.gtin.digits)
-        items.append(_item(conn, level.to_uri(base), candidates, base))
-    return items
+        levels.append((level.to_uri(base), candidates))
+    return levels
 
 
 def _respond(
@@ -126,7 +149,7 @@ def resolve_gs1(rest: str, request: Request, pipeline: PipelineDep) -> Response:
     link = parse_digital_link(text)
     base = str(request.base_url).rstrip("/")
     with pipeline.log.store.engine.connect() as conn:
-        items = _gs1_items(conn, link, base)
+        items = _items(conn, _gs1_levels(link, base), base)
     return _respond(request, items, query, link_type)
 
 
@@ -138,8 +161,8 @@ def resolve_handle(rest: str, request: Request, pipeline: PipelineDep) -> Respon
     query, link_type = _split_query(request)
     base = str(request.base_url).rstrip("/")
     with pipeline.log.store.engine.connect() as conn:
-        item = _item(conn, product_uri(handle.canonical, base), [handle.canonical], base)
-    return _respond(request, [item], query, link_type)
+        items = _items(conn, [(product_uri(handle.canonical, base), [handle.canonical])], base)
+    return _respond(request, items, query, link_type)
 
 
 def _entry_times(conn: Connection, indices: set[int]) -> dict[int, str]:
