@@ -2,30 +2,67 @@
 
 HTML for people (what a phone reaches from the label's QR code through the resolver), in English or Chinese
 by ``Accept-Language`` or ``?lang=en|zh``. The verification section shows the report of the product's bundle
-when the ``bundle_report`` dependency gives one.
+computed on the server from its public bundle (``bundle_report``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from api.bundles import build_bundle
+from api.errors import NotFoundError
 from api.i18n import negotiate
+from api.logservice import Log
 from api.pagerender import render_page
 from api.pageservice import product_page, registry_names
 from api.routes.registry import PipelineDep
+from identifiers.errors import IdentifierError
 from identifiers.parse import parse_identifier
+from verifier.bundle import parse_bundle
 from verifier.report import Report
+from verifier.verify import verify_bundle
 
 
 def bundle_report(identifier: str, pipeline: PipelineDep) -> Report | None:
-    """The verification report shown on the page of ``identifier``: None (the page says verification is not
-    available) until the server builds bundles and verifies them (issue 7: the bundle verifier); an app
-    wires that in by overriding this dependency."""
-    del identifier, pipeline
-    return None
+    """The verification report shown on the page of ``identifier``: the product's public bundle (the
+    attestations' figures withheld, as the public may see it) verified on the server under the log's own
+    trust anchors (its policy: key, witnesses and quorum; the registrar's first key). None when the product
+    has no valid passport. Reports are kept per (product, checkpoint size): a new checkpoint, a new report."""
+    try:
+        product = parse_identifier(identifier).canonical
+    except IdentifierError:
+        return None  # the page answers 400 for it
+    log = pipeline.log
+    latest = log.store.latest_checkpoint()
+    if latest is None:
+        return None
+    return _report(log, product, latest.size)
+
+
+_CACHE: dict[tuple[int, str, int], Report | None] = {}
+"""Reports by (log object, product, checkpoint size): at most 256, the oldest dropped first."""
+
+
+def _report(log: Log, product: str, size: int) -> Report | None:
+    key = (id(log), product, size)
+    found = _CACHE.get(key)
+    if found is not None or key in _CACHE:
+        return found
+    try:
+        built = build_bundle(log, product)
+    except NotFoundError:
+        report = None
+    else:
+        bundle = parse_bundle(json.dumps(built).encode())
+        report = verify_bundle(bundle, log.policy, log.registrar_genesis)
+    if len(_CACHE) >= 256:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = report
+    return report
 
 
 ReportDep = Annotated[Report | None, Depends(bundle_report)]

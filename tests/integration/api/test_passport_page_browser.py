@@ -183,7 +183,7 @@ def test_the_page_shows_figures_chart_and_tree(browser: WebDriver, served: Serve
     assert str(link.get_attribute("href")) == f"{served.base}/credentials/{served.logged.lithium.doc.digest}"
     bundle = str(browser.find_element(By.ID, "download-bundle").get_attribute("href"))
     assert bundle == f"{served.base}/products/{quote(PACK, safe='')}/bundle"
-    assert _text(browser, "#verification .result") == strings("en")["verification_unavailable"]
+    assert _text(browser, "#verification .result") == strings("en")["verified_ok"]
     assert browser.execute_script("return document.scripts.length") == 0
 
 
@@ -194,7 +194,7 @@ def test_a_chinese_browser_gets_the_chinese_page(browser: WebDriver, served: Ser
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
     assert _text(browser, "#footprint-title") == zh["footprint"]
     assert _text(browser, "#supply-title") == zh["supply_chain"]
-    assert _text(browser, "#verification .result") == zh["verification_unavailable"]
+    assert _text(browser, "#verification .result") == zh["verified_ok"]
     labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#stage-table tbody th")]
     assert zh["rawMaterialAcquisition"] in labels
     browser.get(served.page(PACK) + "?lang=en")  # the explicit choice wins over the browser's
