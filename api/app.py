@@ -13,6 +13,7 @@ from api.routes import pages as page_routes
 from api.routes import passports as passport_routes
 from api.routes import registry as registry_routes
 from api.routes import resolver as resolver_routes
+from api.routes import verify as verify_routes
 from api.settings import Settings
 from api.submission import open_pipeline
 
@@ -47,5 +48,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(passport_routes.router)
     app.include_router(label_routes.router)
     app.include_router(resolver_routes.router)
+    app.include_router(verify_routes.router)
     app.include_router(page_routes.router)
     return app

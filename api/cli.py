@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "api.commands.passport",
     "api.commands.label",
     "api.commands.bundle",
+    "api.commands.verify",
 )
 
 

@@ -16,8 +16,8 @@ from identifiers.uscc import parse_uscc
 router = APIRouter(prefix="/registry", tags=["registry"])
 
 
-def get_pipeline(request: Request) -> Pipeline:
-    """The app's submission pipeline."""
+async def get_pipeline(request: Request) -> Pipeline:
+    """The app's submission pipeline (async: a sync dependency costs every request a thread-pool hop)."""
     pipeline: Pipeline = request.app.state.pipeline
     return pipeline
 
