@@ -19,6 +19,7 @@ from ledger.errors import LedgerError, MalformedError
 from ledger.errors import QuorumError as LedgerQuorumError
 from ledger.note import Note, parse_note
 from ledger.policy import Policy
+from ledger.receipt import Receipt, parse_receipt
 from verifier.errors import CheckpointError, QuorumError, VerifyError
 
 __all__ = ["NoteCache", "judge_quorum", "open_log_note"]
@@ -69,11 +70,30 @@ class _Opened:
 
 
 class NoteCache:
-    """Older checkpoint notes, each parsed and opened with the log's key once (module docstring)."""
+    """Older checkpoint notes, each parsed and opened with the log's key once (module docstring), and the
+    embedded receipts that name them, each parsed once."""
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
         self._opened: dict[bytes, _Opened] = {}
+        self._receipts: dict[str, Receipt | LedgerError] = {}
+
+    def receipt(self, text: str) -> Receipt:
+        """An embedded receipt, parsed once however many times it is asked for.
+
+        Raises:
+            LedgerError: the receipt does not parse.
+        """
+        found = self._receipts.get(text)
+        if found is None:
+            try:
+                found = parse_receipt(text.encode())
+            except LedgerError as e:
+                found = e
+            self._receipts[text] = found
+        if isinstance(found, LedgerError):
+            raise found
+        return found
 
     def open(self, note_bytes: bytes) -> Checkpoint:
         """The checkpoint of a note the policy's log signed.

@@ -113,9 +113,20 @@ def _digest_of(body: bytes) -> str | None:
         return None
 
 
+def _context_urls(document: SignedDocument) -> list[str]:
+    """Every context URL the document names. The common case is answered without walking the document: when
+    its bytes hold one ``"@context"`` key and no ``\\u`` escape (which could spell another), that key is the
+    top-level one, and only its value names contexts."""
+    raw, data = document.raw, document.data
+    top = data.get("@context")
+    if top is not None and raw.count(b'"@context"') == 1 and b"\\u" not in raw:
+        return context_urls({"@context": top})
+    return context_urls(data)
+
+
 def _contexts(prepared: Prepared, store: ContextStore) -> str:
     named_only = set()
-    for url in context_urls(prepared.document.data):
+    for url in _context_urls(prepared.document):
         entry = ALLOW_LIST.get(url)
         if entry is None:
             raise ContextError(f"context {url!r} is not on the allow-list", field="/@context")

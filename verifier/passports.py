@@ -21,7 +21,6 @@ from fractions import Fraction
 
 from ledger.errors import LedgerError
 from ledger.hashing import leaf_hash
-from ledger.receipt import parse_receipt
 from ledger.verify import verify_inclusion
 from passport.attestation import Attestation
 from passport.dpp import recompute
@@ -58,7 +57,7 @@ def _embedded(link: ComponentLink, target: Doc, notes: NoteCache, consistent: Co
     assert link.receipt is not None
     pointer = _pointer(i, "receipt")
     try:
-        receipt = parse_receipt(link.receipt.encode())
+        receipt = notes.receipt(link.receipt)
     except LedgerError as e:
         raise LinkError(f"component {i}: the embedded receipt does not parse: {e}", field=pointer) from e
     try:

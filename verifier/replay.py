@@ -44,7 +44,7 @@ from verifier.errors import (
     SupersededError,
 )
 
-__all__ = ["Replay", "check_endorsements", "check_status", "replay"]
+__all__ = ["Replay", "check_endorsements", "check_status", "replay", "withheld_attestations"]
 
 
 class Replay:
@@ -144,9 +144,18 @@ def replay(docs: Iterable[Doc], registrar: bytes, *, full: bool) -> Replay:
     return state
 
 
-def check_status(state: Replay, doc: Doc, docs: list[Doc]) -> None:
+def withheld_attestations(state: Replay, docs: Iterable[Doc]) -> dict[tuple[str, str | None], list[Doc]]:
+    """The attestations whose bodies a public bundle withholds, by (product, issuing organisation)."""
+    out: dict[tuple[str, str | None], list[Doc]] = {}
+    for d in docs:
+        if d.body is None and d.fields.kind == KIND_ATTESTATION:
+            out.setdefault((d.fields.subject, _org(state, d)), []).append(d)
+    return out
+
+
+def check_status(state: Replay, doc: Doc, withheld: dict[tuple[str, str | None], list[Doc]]) -> None:
     """The ``status`` check of an attestation or passport: neither revoked nor superseded as of the
-    checkpoint, by what the bundle carries."""
+    checkpoint, by what the bundle carries (``withheld`` from :func:`withheld_attestations`)."""
     digest = doc.digest
     logged = state.index.attestation(digest) if doc.fields.kind == KIND_ATTESTATION else None
     found = logged or (state.index.passport(digest) if doc.fields.kind == KIND_PASSPORT else None)
@@ -166,11 +175,7 @@ def check_status(state: Replay, doc: Doc, docs: list[Doc]) -> None:
     if logged is not None:
         # A later attestation of the same product by the same organisation whose body is withheld may
         # supersede this one: the bundle cannot say.
-        later = [
-            d for d in docs
-            if d.index > doc.index and d.body is None and d.fields.kind == KIND_ATTESTATION
-            and d.fields.subject == logged.product and _org(state, d) == logged.org
-        ]  # fmt: skip
+        later = [d for d in withheld.get((logged.product, logged.org), ()) if d.index > doc.index]
         if later:
             message = (
                 f"a later attestation of the same product by {logged.org} is withheld: {later[0].digest}"

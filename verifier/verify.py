@@ -25,7 +25,6 @@ import hmac
 from ledger.errors import LedgerError
 from ledger.hashing import HASH_SIZE
 from ledger.policy import Policy
-from ledger.receipt import parse_receipt
 from ledger.verify import verify_consistency
 from passport.contexts import DEFAULT_STORE, ContextStore
 from passport.dpp_parse import Passport
@@ -45,7 +44,7 @@ from verifier.errors import (
     VerifyError,
 )
 from verifier.passports import Consistent, check_grade, check_links, check_rollup
-from verifier.replay import check_endorsements, check_status, replay
+from verifier.replay import check_endorsements, check_status, replay, withheld_attestations
 from verifier.report import Check, Judged, Report, Status
 from verifier.tree import build_tree
 
@@ -69,7 +68,7 @@ def _consistency(bundle: Bundle, docs: list[Doc], notes: NoteCache) -> tuple[Con
             if link.receipt is None:
                 continue
             try:
-                checkpoint = notes.open(parse_receipt(link.receipt.encode()).checkpoint)
+                checkpoint = notes.open(notes.receipt(link.receipt).checkpoint)
             except (LedgerError, VerifyError):
                 continue  # the link check reports it, on the passport concerned
             seen = older.setdefault(checkpoint.size, checkpoint.root)
@@ -168,9 +167,10 @@ def verify_bundle(
 
     checks.append(run("consistency", ConsistencyError.code, None, consistency))
     # 5. Standing and passports.
+    withheld = withheld_attestations(state, docs)
     for doc in docs:
         if doc.fields.kind in (KIND_ATTESTATION, KIND_PASSPORT):
-            check_status(state, doc, docs)
+            check_status(state, doc, withheld)
         if doc.fields.kind == KIND_ATTESTATION:
             check_endorsements(state, doc)
         if doc.fields.kind == KIND_PASSPORT:
