@@ -1,9 +1,9 @@
 """``python -m bench [--quick] [--dir DIR] [NAME ...]``: run the benchmarks and print one table.
 
 Benchmarks run in the order appends, memory, proofs, receipts, credentials, pipeline, passports, labels,
-resolver (the memory benchmark builds the 1,000,000-entry log that the proof benchmark then reuses), in a
-temporary directory removed at the end. Exit status: 0 when every target is met, 1 when one is not, 2 on an
-error.
+audit, resolver, verify (the memory benchmark builds the 1,000,000-entry log that the proof benchmark then
+reuses), in a temporary directory removed at the end. Exit status: 0 when every target is met, 1 when one is
+not, 2 on an error.
 """
 
 from __future__ import annotations
@@ -15,7 +15,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import appends, audit, credentials, labels, memory, passports, pipeline, proofs, receipts, resolver
+from bench import (
+    appends,
+    audit,
+    credentials,
+    labels,
+    memory,
+    passports,
+    pipeline,
+    proofs,
+    receipts,
+    resolver,
+    verify,
+)
 from bench.harness import BenchResult, Sizes, Workspace, format_table
 
 BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
@@ -29,6 +41,7 @@ BENCHES: dict[str, Callable[[Workspace], BenchResult]] = {
     labels.NAME: labels.run,
     audit.NAME: audit.run,
     resolver.NAME: resolver.run,
+    verify.NAME: verify.run,
 }
 
 
