@@ -64,7 +64,7 @@ CERTIFIER = Org("certifier", uscc("91110000MA0100121"), "Demo Certification Co.,
 
 ORGS = (
     Org("lithium", uscc("91630000MA7520011"), "Qinghai Demo Lithium Co., Ltd.", "supplier", "88.118.1"),
-    Org("cathode", uscc("91510900MA6200021"), "Sichuan Demo Cathode Materials Co., Ltd.", "manufacturer", "88.118.2"),
+    Org("cathode", uscc("91510900MA6200021"), "Sichuan Demo Cathode Co., Ltd.", "manufacturer", "88.118.2"),
     Org("cells", uscc("91320400MA1000031"), "Jiangsu Demo Cell Co., Ltd.", "manufacturer", "88.118.8"),
     Org("packs", uscc("91320400MA1000041"), "Changzhou Demo Pack Co., Ltd.", "manufacturer", "88.118.4"),
     Org("poly", uscc("91510100MA6200051"), "Leshan Demo Polysilicon Co., Ltd.", "supplier", "88.120.1"),
@@ -102,7 +102,10 @@ TIERS = (
   id: 88.118.2/LFP-CAM
   name: LFP cathode active material
   batch: CAM-2025-031
-  site: {id: "https://facilities.example.cn/suining-cathode-plant", name: Suining cathode plant, geography: CN-SC}
+  site:
+    id: https://facilities.example.cn/suining-cathode-plant
+    name: Suining cathode plant
+    geography: CN-SC
 declaredUnit: kilogram
 unitaryProductAmount: 1
 inventoryAmount: 1000
@@ -124,7 +127,10 @@ transport:
   name: LFP cell 280 Ah
   category: LFP battery cell
   batch: CELL-2025-07
-  site: {id: "https://facilities.example.cn/changzhou-cell-plant", name: Changzhou cell plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/changzhou-cell-plant
+    name: Changzhou cell plant
+    geography: CN-JS
 declaredUnit: kilowatt hour
 unitaryProductAmount: 1
 inventoryAmount: 0.896
@@ -142,7 +148,10 @@ electricity:
   name: LFP pack 14.336 kWh
   category: LFP battery pack
   serial: PK-000123
-  site: {id: "https://facilities.example.cn/changzhou-pack-plant", name: Changzhou pack plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/changzhou-pack-plant
+    name: Changzhou pack plant
+    geography: CN-JS
   productionDate: 2025-09-01
 declaredUnit: kilowatt hour
 unitaryProductAmount: 1
@@ -166,7 +175,10 @@ battery: {lifetimeEnergy: 38707.2, declaredUnitsPerBattery: 14.336, performanceC
     Tier("wafer", "wafers", "88.120.5/WAFER-M10", _HEADER + """product:
   id: 88.120.5/WAFER-M10
   name: mono wafer M10
-  site: {id: "https://facilities.example.cn/qujing-wafer-plant", name: Qujing wafer plant, geography: CN-YN}
+  site:
+    id: https://facilities.example.cn/qujing-wafer-plant
+    name: Qujing wafer plant
+    geography: CN-YN
 declaredUnit: piece
 unitaryProductAmount: 1
 inventoryAmount: 1000
@@ -181,7 +193,10 @@ electricity:
     Tier("pv-cell", "pvcells", "88.120.6/CELL-M10", _HEADER + """product:
   id: 88.120.6/CELL-M10
   name: PERC cell M10
-  site: {id: "https://facilities.example.cn/yancheng-cell-plant", name: Yancheng cell plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/yancheng-cell-plant
+    name: Yancheng cell plant
+    geography: CN-JS
 declaredUnit: piece
 unitaryProductAmount: 1
 boundary: cradle-to-gate
@@ -198,7 +213,10 @@ electricity:
   id: 88.120.7/MODULE-144
   name: 144 half-cell module
   category: crystalline-silicon PV module
-  site: {id: "https://facilities.example.cn/yancheng-module-plant", name: Yancheng module plant, geography: CN-JS}
+  site:
+    id: https://facilities.example.cn/yancheng-module-plant
+    name: Yancheng module plant
+    geography: CN-JS
 declaredUnit: square meter
 unitaryProductAmount: 1
 inventoryAmount: 2.0
@@ -218,7 +236,10 @@ transport:
   name: hot-rolled coil 2.0 mm (scrap EAF)
   category: hot-rolled coil
   batch: HRC-25-0907
-  site: {id: "https://facilities.example.cn/tangshan-mill", name: Tangshan mill, geography: CN-HE}
+  site:
+    id: https://facilities.example.cn/tangshan-mill
+    name: Tangshan mill
+    geography: CN-HE
 declaredUnit: kilogram
 unitaryProductAmount: 1000
 boundary: cradle-to-gate
@@ -235,7 +256,10 @@ transport:
     Tier("steel-bracket", "stamping", "88.130.9/BRACKET-7", _HEADER + """product:
   id: 88.130.9/BRACKET-7
   name: stamped bracket
-  site: {id: "https://facilities.example.cn/tianjin-stamping-plant", name: Tianjin stamping plant, geography: CN-TJ}
+  site:
+    id: https://facilities.example.cn/tianjin-stamping-plant
+    name: Tianjin stamping plant
+    geography: CN-TJ
 declaredUnit: piece
 unitaryProductAmount: 1
 boundary: cradle-to-gate
