@@ -26,7 +26,10 @@ from passport.errors import AttestationError, DppError, SpecError, UnsupportedCr
 from passport.footprint import LIFE_CYCLE_STAGES, DataQuality, Uncertainty
 from passport.quantity import check_digest, check_text, exact_sum, parse_decimal
 from passport.rollup import Upstream
+from passport.rollup_split import PARTS, WIRE_NAMES, Split
 from passport.spec import PassportSpec, spec_from_wire
+from passport.spec_pact import WIRE_NAMES as PACT_NAMES
+from passport.spec_pact import PactStatements, read_pact
 from passport.units import REC20_CODES
 from passport.validation import check_product_id
 
@@ -44,7 +47,8 @@ _SCORE_REQUIRED = {
     "pcfExcludingBiogenic", "unitaryProductAmount", "stages", "boundary", "referencePeriodStart",
     "referencePeriodEnd", "electricityAccounting", "decimalPlaces", "roundingMode",
 }  # fmt: skip
-_SCORE_OPTIONAL = {"standards", "primaryDataShare", "dqi", "uncertainty", "factorDatasets"}
+_SCORE_OPTIONAL = {"standards", "primaryDataShare", "dqi", "uncertainty", "factorDatasets"} | WIRE_NAMES
+_SCORE_OPTIONAL |= PACT_NAMES
 _PRODUCT_REQUIRED = {"type", "id", "name", "registeredId", "producedAtFacility", "countryOfProduction"}
 _LINK_REQUIRED = {"kind", "link", "credential"}
 _LINK_OPTIONAL = {"productId", "logIndex", "receipt", "ref", "contribution"}
@@ -85,6 +89,8 @@ class Passport:
     uncertainty: Uncertainty | None = None
     benchmark: str | None = None
     spec: PassportSpec | None = None
+    split: Split | None = None
+    pact: PactStatements | None = None
     subject: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     envelope: Envelope | None = field(default=None, compare=False, repr=False)
 
@@ -101,7 +107,7 @@ class Passport:
         return Upstream(
             digest, "passport", self.product_id, self.declared_unit, self.unitary_product_amount,
             self.boundary, self.stages, self.primary_data_share, self.dqi, self.uncertainty, log_index,
-            receipt,
+            receipt, self.split,
         )  # fmt: skip
 
 
@@ -168,6 +174,37 @@ def _envelope(data: Mapping[str, Any]) -> tuple[Envelope, str, str, dict[str, An
         raise _err("shape", "credentialSubject must be one JSON object")
     envelope = Envelope(key, data["validFrom"], data.get("validUntil"), subject)
     return envelope, issuer["id"], issuer["name"], subject
+
+
+def _split(sc: Mapping[str, Any], pcf: Decimal) -> Split | None:
+    # The PACT split (passport/rollup_split.py): all of it or none, its sums exact.
+    if not WIRE_NAMES & set(sc):
+        return None
+    if not {"fossilGhgEmissions", "pcfIncludingBiogenic", "packagingEmissionsIncluded"} <= set(sc):
+        raise _err(
+            "field", "a split states fossilGhgEmissions, pcfIncludingBiogenic, packagingEmissionsIncluded"
+        )
+    if not isinstance(sc["packagingEmissionsIncluded"], bool):
+        raise _err("field", "packagingEmissionsIncluded is true or false")
+    parts = tuple((w, _dec(sc[w], w)) for _, w in PARTS if w in sc)
+    split = Split(
+        _dec(sc["fossilGhgEmissions"], "fossilGhgEmissions"), parts, sc["packagingEmissionsIncluded"]
+    )
+    if split.pcf_excluding_biogenic != pcf:
+        raise _err("sum", "fossil and the other parts do not sum to pcfExcludingBiogenic")
+    if split.pcf_including_biogenic != _dec(sc["pcfIncludingBiogenic"], "pcfIncludingBiogenic"):
+        raise _err("sum", "pcfIncludingBiogenic is not pcfExcludingBiogenic plus biogenicCO2Uptake")
+    return split
+
+
+def _pact(sc: Mapping[str, Any]) -> PactStatements | None:
+    stated = {k: v for k, v in sc.items() if k in PACT_NAMES}
+    if not stated:
+        return None
+    try:
+        return read_pact(stated, "emissionsScorecard")
+    except SpecError as e:
+        raise _err("field", e.message) from e
 
 
 def _link(raw: Any, full: bool) -> ComponentLink:
@@ -275,5 +312,6 @@ def check_passport(data: Mapping[str, Any]) -> Passport:
     return Passport(
         data["id"], issuer, issuer_name, product["registeredId"], s["disclosure"], unit,
         _dec(sc["unitaryProductAmount"], "unitaryProductAmount"), sc["boundary"], stages, pcf,
-        tuple(_link(raw, full) for raw in links), share, dqi, uncertainty, benchmark, spec, s, envelope,
+        tuple(_link(raw, full) for raw in links), share, dqi, uncertainty, benchmark, spec, _split(sc, pcf),
+        _pact(sc), s, envelope,
     )  # fmt: skip

@@ -73,6 +73,10 @@ def scorecard(spec: PassportSpec, result: Rollup) -> dict[str, Any]:
         "decimalPlaces": result.places,
         "roundingMode": "ROUND_HALF_EVEN",
     }
+    if result.split is not None:
+        out |= result.split.to_wire()
+    if spec.pact is not None:
+        out |= spec.pact.to_wire()
     if spec.standards:
         out["standards"] = list(spec.standards)
     if st.primary_data_share is not None:

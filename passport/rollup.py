@@ -30,6 +30,7 @@ from passport.errors import RollupError
 from passport.factors import Benchmark, EmissionFactor, FactorDataset
 from passport.footprint import LIFE_CYCLE_STAGES, DataQuality, Uncertainty
 from passport.quantity import exact_sum
+from passport.rollup_split import Split, SplitLine, rolled_split
 from passport.rollup_stats import Grade, Statistics, grade, line_variance, round_half_even, statistics
 from passport.spec import FactorRef, PassportSpec, ProcessLine
 from passport.units import factor_between, symbol_of
@@ -41,6 +42,7 @@ __all__ = [
     "Line",
     "Resolved",
     "Rollup",
+    "Split",
     "Upstream",
     "rollup",
     "round_half_even",
@@ -66,6 +68,7 @@ class Upstream:
     uncertainty: Uncertainty | None = None
     log_index: int | None = None
     receipt: str | None = None
+    split: Split | None = None
 
     @property
     def pcf(self) -> Decimal:
@@ -86,6 +89,7 @@ class Upstream:
         return cls(
             digest, "attestation", att.product_id, att.declared_unit, att.unitary_product_amount,
             att.boundary, stages, att.primary_data_share, att.dqi, att.uncertainty, log_index, receipt,
+            Split.of_attestation(att),
         )  # fmt: skip
 
 
@@ -168,6 +172,7 @@ class Rollup:
     lines: tuple[Line, ...]
     statistics: Statistics
     grade: Grade | None = None
+    split: Split | None = None
 
 
 def _f(value: Decimal) -> Fraction:
@@ -298,4 +303,13 @@ def rollup(spec: PassportSpec, resolved: Resolved) -> Rollup:
     stages = tuple((s, round_half_even(v, spec.places)) for s, v in exact)
     total = exact_sum(v for _, v in stages)
     graded = None if resolved.benchmark is None else grade(total, spec, resolved.benchmark)
-    return Rollup(spec.places, exact, stages, total, lines, statistics(lines, total, spec.places), graded)
+    split = rolled_split([_split_line(line, scale) for line in lines], total, spec.places)
+    stats = statistics(lines, total, spec.places)
+    return Rollup(spec.places, exact, stages, total, lines, stats, graded, split)
+
+
+def _split_line(line: Line, scale: Fraction) -> SplitLine:
+    up = line.upstream
+    if line.kind != "component" or up is None or line.activity is None:
+        return SplitLine(line.total)
+    return SplitLine(line.total, up.split, line.activity / _f(up.unitary_product_amount) * scale, True)

@@ -22,6 +22,7 @@ from passport.envelope import check_object
 from passport.errors import SpecError
 from passport.footprint import Uncertainty, uncertainty_from_wire
 from passport.quantity import parse_decimal
+from passport.spec_pact import PactStatements, read_pact
 from passport.spec_rules import ACCOUNTING, validate_spec
 from passport.spec_text import SPEC_VERSION, load_spec_text, write_spec
 
@@ -174,6 +175,7 @@ class PassportSpec:
     end_of_life: tuple[ProcessLine, ...] = ()
     standards: tuple[str, ...] = ()
     battery: Battery | None = None
+    pact: PactStatements | None = None
 
     def __post_init__(self) -> None:
         validate_spec(self)
@@ -209,7 +211,7 @@ _TOP_REQUIRED = {
 }  # fmt: skip
 _TOP_OPTIONAL = {
     "inventoryAmount", "decimalPlaces", "standards", "datasets", "billOfMaterials", "process", "electricity",
-    "transport", "endOfLife", "battery",
+    "transport", "endOfLife", "battery", "pact",
 }  # fmt: skip
 _FACTOR_MEMBERS = {"factor", "dataset", "quantity", "unit"}
 _BOM_OPTIONAL = {"ref", "component", "pinned", "name", "stage", "originCountry", "factor", "dataset"}
@@ -368,6 +370,7 @@ def read_spec(value: Any) -> PassportSpec:
         _s(top, "boundary", "specification"), _s(top, "referencePeriodStart", "specification"),
         _s(top, "referencePeriodEnd", "specification"), DEFAULT_PLACES if places is None else int(places),
         accounting, pins, tuple(bom), process, tuple(supplies), tuple(legs), eol, tuple(standards), battery,
+        None if "pact" not in top else read_pact(top["pact"]),
     )  # fmt: skip
 
 

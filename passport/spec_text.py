@@ -163,4 +163,6 @@ def write_spec(spec: PassportSpec) -> dict[str, Any]:
             lifetimeEnergy=b.lifetime_energy_kwh, declaredUnitsPerBattery=b.declared_units_per_battery,
             performanceClass=b.performance_class, study=b.study,
         )  # fmt: skip
+    if spec.pact is not None:
+        out["pact"] = spec.pact.to_wire()
     return out

@@ -333,12 +333,12 @@ def _revoked_product(args: argparse.Namespace, digest: str) -> str:
         base = args.server.rstrip("/")
         try:
             response = httpx.get(f"{base}/attestations/{digest}", timeout=60)
+            data = _json(response)
+            if response.status_code == 200:
+                return str(data["status"]["product"])
             stored = httpx.get(f"{base}/credentials/{digest}", timeout=60)
         except httpx.HTTPError as e:
             raise CliError("cli.server", f"{args.server}: {e}") from e
-        data = _json(response)
-        if response.status_code == 200:
-            return str(data["status"]["product"])
         credential_data = _json(stored) if stored.status_code == 200 else {}
         if is_passport(credential_data):  # the log judges the revocation; this only names its product
             return str(credential_data["credentialSubject"]["product"]["registeredId"])

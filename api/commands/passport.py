@@ -4,7 +4,8 @@
 the passport with the manufacturer's key file and prints it (its JCS bytes) on standard output, with a
 breakdown table on standard error: each line's contribution by stage and its share of the total. With
 ``--push`` it is logged too (where, on standard error); a refusal exits 2 and logs nothing. ``show ID``
-prints the latest valid passport of a product with its grade and log index.
+prints the latest valid passport of a product with its grade and log index. ``export DIGEST|ID --version``
+prints a logged passport as a PACT ProductFootprint, as ``pact export`` does an attestation.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from api.commands.attest import PACT_VERSIONS
 from api.commands.common import add_installation_options, settings_of
 from api.compose import compose, issuer_authority
 from api.errors import CliError
@@ -37,7 +39,7 @@ DEFAULT_RESOLVER = "http://localhost:8000"
 
 
 def register(sub: Sub) -> None:
-    """Add ``passport compose`` and ``passport show``."""
+    """Add ``passport compose``, ``passport show`` and ``passport export``."""
     passport = sub.add_parser("passport", help="digital product passports: compose from the log, show")
     pc = passport.add_subparsers(dest="passport_command", required=True, metavar="COMMAND")
     p = pc.add_parser("compose", help="compose and sign a passport from a specification; prints it")
@@ -54,6 +56,18 @@ def register(sub: Sub) -> None:
     p.add_argument("product", metavar="ID", help="the product identifier")
     add_installation_options(p)
     p.set_defaults(run=run_show)
+    p = pc.add_parser("export", help="print a logged passport as a PACT ProductFootprint of its product")
+    add_installation_options(p)
+    p.add_argument("passport", metavar="DIGEST|ID", help="a passport's digest, or a product's current one")
+    p.add_argument("--version", required=True, choices=sorted(PACT_VERSIONS))
+    p.add_argument(
+        "--issuer-domain",
+        required=True,
+        metavar="DOMAIN",
+        help="the issuer's domain, for PACT URNs: urn:pact:<DOMAIN>:company-id:<USCC>, ...:handle:...",
+    )
+    p.add_argument("--record", type=Path, metavar="JSON", help="PACT host-record fields to add (an object)")
+    p.set_defaults(run=run_export)
 
 
 def breakdown(result: Rollup, out: TextIO) -> None:
@@ -117,4 +131,22 @@ def run_show(args: argparse.Namespace) -> int:
         raise CliError("api.not_found", f"no valid passport of {product} is logged")
     summary, _ = found
     print(json.dumps(summary, indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from api.passportpact import passport_pact
+    from passport.pact import dump_pact
+
+    target = args.passport
+    if not target.startswith("sha256:"):
+        target = parse_identifier(target).canonical
+    extra = None
+    if args.record is not None:
+        extra = json.loads(_read(args.record))
+        if not isinstance(extra, dict):
+            raise CliError("cli.usage", f"{args.record}: a PACT record is a JSON object")
+    pipeline = open_pipeline(open_log(settings_of(args)))
+    exported = passport_pact(pipeline, target, args.version, args.issuer_domain, extra)
+    sys.stdout.buffer.write(dump_pact(exported) + b"\n")
     return 0

@@ -10,20 +10,22 @@ passport of the product).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.bundles import build_bundle, dump_bundle
 from api.compose import compose, issuer_authority
 from api.errors import ApiError, NotFoundError
 from api.logservice import receipt
+from api.passportpact import FORMATS, passport_pact
 from api.passportview import latest_passport
 from api.routes.attestations import LimitedBody, RefusedError
 from api.routes.registry import SIGNED_DOCUMENT_BODY, LoggedDocument, PipelineDep
 from identifiers.did import parse_did_key
 from identifiers.parse import parse_identifier
 from passport.document import canonical_json
+from passport.pact import dump_pact
 from passport.records import PASSPORT_KINDS
 from passport.spec import parse_spec
 
@@ -80,10 +82,21 @@ def compose_route(
 
 
 @router.get("/products/{identifier:path}/passport", response_class=Response)
-def get_product_passport(identifier: str, pipeline: PipelineDep) -> Response:
+def get_product_passport(
+    identifier: str,
+    pipeline: PipelineDep,
+    pact_format: Annotated[str | None, Query(alias="format")] = None,
+    issuer_domain: str | None = None,
+) -> Response:
     """A product's latest valid passport (the identifier percent-encoded): ``credential`` (its exact stored
-    bytes) and ``status`` (log index, issuer, grade, main figures)."""
+    bytes) and ``status`` (log index, issuer, grade, main figures); with ``format=pact-v2`` or ``pact-v3``
+    (and the issuer's ``issuer_domain`` for PACT URNs) the passport as a PACT ProductFootprint instead."""
     product = parse_identifier(identifier).canonical
+    if pact_format is not None:
+        if pact_format not in FORMATS or issuer_domain is None:
+            raise ApiError(f"format is one of {sorted(FORMATS)}, with issuer_domain")
+        exported = passport_pact(pipeline, product, FORMATS[pact_format], issuer_domain)
+        return Response(dump_pact(exported), media_type="application/json")
     with pipeline.log.store.engine.connect() as conn:
         found = latest_passport(conn, product)
     if found is None:

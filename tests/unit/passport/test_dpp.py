@@ -199,6 +199,7 @@ def test_a_consistent_lie_about_the_totals_is_caught_by_recompute() -> None:
         sc = d["credentialSubject"]["emissionsScorecard"]
         sc["stages"]["manufacturing"] = "6.516"
         sc["pcfExcludingBiogenic"], sc["carbonFootprint"] = "28.199", 28.199
+        sc["fossilGhgEmissions"] = sc["pcfIncludingBiogenic"] = "28.199"
 
     p, _ = parse_passport(resigned(cell, change, 11))  # the stated sums hold, so parsing accepts it
     with pytest.raises(DppError) as info:
