@@ -3,8 +3,9 @@
 Both sides store the same entries, in the same batches, in fresh database files in the same directory, and
 commit every batch durably before the next starts:
 
-* ours: :meth:`Sequencer.append` per batch (sequencing with tiles and a signed checkpoint), SQLite in WAL mode
-  with ``synchronous=FULL``;
+* ours: :meth:`Sequencer.append` per batch (sequencing with tiles and a signed checkpoint, and the same bytes
+  kept at their first index through the bulk-merged leaf-hash index of ``ledger.storage.dedupe``), SQLite in
+  WAL mode with ``synchronous=FULL`` and 16 KiB pages (``ledger.storage.engine.PAGE_SIZE``);
 * pymerkle 7 (the reference the target names): ``SqliteTree.append_entries`` per batch, which hashes the
   batch and inserts it in one transaction (``with con:``); its connection keeps Python's and SQLite's
   defaults, read back and printed (a rollback journal, ``journal_mode=delete``, with ``synchronous=FULL``).
@@ -51,8 +52,9 @@ def _ours(path: str, batches: list[list[bytes]]) -> tuple[float, str]:
     with store.engine.connect() as conn:
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
         sync = conn.execute(text("PRAGMA synchronous")).scalar()
+        page = conn.execute(text("PRAGMA page_size")).scalar()
     store.engine.dispose()
-    return seconds, f"journal_mode={mode}, synchronous={sync}"
+    return seconds, f"journal_mode={mode}, synchronous={sync}, page_size={page}"
 
 
 def _theirs(path: str, batches: list[list[bytes]], *, wal: bool = False) -> tuple[float, str]:
@@ -116,9 +118,10 @@ def run(ws: Workspace) -> BenchResult:
         f"pymerkle: {settings['pymerkle']}; per round: "
         + ", ".join(f"{x:,.0f}/s" for x in rates["pymerkle"]),
         f"pymerkle-wal: {settings['pymerkle-wal']}",
-        "ours writes each entry once as a log entry (direct path: the appender holds the sequencer lock) "
-        "under a unique leaf-hash index, with its tiles and a signed checkpoint per batch; pymerkle writes "
-        "one leaf row per entry, with no index but its rowid; in WAL mode every page is written twice (log, "
-        "then checkpoint), in a rollback journal new pages once",
+        "ours writes each entry once as a log entry (direct path: the appender holds the sequencer lock), "
+        "with its tiles and a signed checkpoint per batch, and merges its leaf hashes into the unique "
+        "leaf-hash index in bulk (every 16,384 entries at this size); pymerkle writes one leaf row per "
+        "entry, with no index but its rowid; in WAL mode every page is written twice (log, then checkpoint), "
+        "in a rollback journal new pages once",
     ]
     return result

@@ -1,12 +1,13 @@
 """One sequencer batch, inside the transaction that holds the sequencer's lock (see ``sequencer``).
 
 A batch takes submissions in order and, at the exact positions they would get: finds those already logged
-(and repeats within the batch), which keep their first index; asks the admission function about the rest;
-writes the accepted entries, the hash tiles they complete (C2SP tlog-tiles, each full tile with its inner
-nodes, ``ledger.tilebuild``), the new tail hashes of the incomplete tiles above level 0, runs the accept
-hook, and stores a signed checkpoint (C2SP tlog-checkpoint) of the new tree. Each hash is written once: the
-incomplete level-0 tile is the entries' own leaf hashes, and a tile above it moves from ``tile_tail`` into
-``hash_tile`` when it completes, so n entries write O(n) tile bytes.
+(in ``leaf_index`` or the unmerged tail, ``ledger.storage.dedupe``) and repeats within the batch, which keep
+their first index; asks the admission function about the rest; writes the accepted entries, the hash tiles
+they complete (C2SP tlog-tiles, each full tile with its inner nodes, ``ledger.tilebuild``), the new tail
+hashes of the incomplete tiles above level 0, runs the accept hook, and stores a signed checkpoint (C2SP
+tlog-checkpoint) of the new tree. Each hash is written once: the incomplete level-0 tile is the entries' own
+leaf hashes, and a tile above it moves from ``tile_tail`` into ``hash_tile`` when it completes, so n entries
+write O(n) tile bytes.
 
 The batch also defines the types the admission function and the accept hook see.
 """
@@ -16,17 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, insert
 
 from ledger.errors import LedgerError, StorageError
+from ledger.storage import dedupe
+from ledger.storage.dedupe import TailCache
 from ledger.storage.orm import Checkpoint, HashTile, LogEntry, TileTail
 from ledger.storage.store import size_of
 from ledger.tilebuild import TileAppender
 from ledger.tiles import TILE_HEIGHT, TILE_WIDTH
-
-LOOKUP_CHUNK = 500
-"""Leaf hashes looked up per query when a batch looks for entries already logged."""
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,9 @@ class AppendResult:
     refused_message: str | None = None
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One entry a batch takes: its bytes, the submitter's attachment and the entry's leaf hash."""
+class Submission(NamedTuple):
+    """One entry a batch takes: its bytes, the submitter's attachment and the entry's leaf hash (a named
+    tuple: a batch makes thousands, and a frozen dataclass costs several times more to make)."""
 
     entry: bytes
     attachment: bytes | None
@@ -121,25 +122,30 @@ class Callbacks:
     sign: CheckpointSigner
 
 
-def run_batch(conn: Connection, items: Sequence[Submission], calls: Callbacks) -> list[AppendResult]:
+def run_batch(
+    conn: Connection, items: Sequence[Submission], calls: Callbacks, tail: TailCache
+) -> list[AppendResult]:
     """Sequence ``items`` in order in the locked transaction of ``conn``; return one outcome per item.
 
-    Nothing is committed here: the caller commits (and only then may acknowledge) or rolls back.
+    ``tail`` is the process's cache of the unmerged leaf hashes (``ledger.storage.dedupe``), held by the
+    caller around this transaction and its commit. Nothing is committed here: the caller commits (and only
+    then may acknowledge) or rolls back.
 
     Raises:
         CallbackError: the admission function or the accept hook raised; roll the transaction back.
         StorageError: the stored tree is inconsistent, or the admission function broke its contract.
     """
     size = size_of(conn)
-    tree = _open_tree(conn, size)
-    known = _logged(conn, [item.leaf_hash for item in items])
+    known = _logged(conn, [item.leaf_hash for item in items], tail, size)
+    tree, root = tail.tree if tail.tree is not None else _open_tree(conn, size)
     first_of: dict[bytes, int] = {}
     fresh: list[Submission] = []
     for pos, item in enumerate(items):
-        if item.leaf_hash not in known and item.leaf_hash not in first_of:
-            first_of[item.leaf_hash] = pos
+        h = item.leaf_hash
+        if h not in known and h not in first_of:
+            first_of[h] = pos
             fresh.append(item)
-    decisions = _judge(calls.admission, fresh, LogState(size, tree.root(), conn))
+    decisions = _judge(calls.admission, fresh, LogState(size, root, conn))
 
     refused: dict[bytes, Refuse] = {}
     rows: list[tuple[int, bytes, bytes]] = []
@@ -158,6 +164,7 @@ def run_batch(conn: Connection, items: Sequence[Submission], calls: Callbacks) -
         _insert(conn, LogEntry.__tablename__, ("idx", "data", "leaf_hash"), rows)
         tree.extend([lh for _, _, lh in rows])
         _write_tiles(conn, tree, size)
+        _index(conn, tail, rows, tree.size)
         if calls.on_accept is not None:
             try:
                 calls.on_accept(conn, accepted)
@@ -168,6 +175,7 @@ def run_batch(conn: Connection, items: Sequence[Submission], calls: Callbacks) -
         conn.execute(
             insert(Checkpoint), {"size": tree.size, "root": root, "note": note, "created": datetime.now(UTC)}
         )
+    tail.keep_tree(tree, root)
 
     out: list[AppendResult] = []
     for pos, item in enumerate(items):
@@ -204,24 +212,33 @@ def _insert(conn: Connection, table: str, columns: Sequence[str], rows: Sequence
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def _logged(conn: Connection, hashes: list[bytes]) -> dict[bytes, int]:
-    """The index of every one of ``hashes`` that is already logged."""
+def _logged(conn: Connection, hashes: list[bytes], tail: TailCache, size: int) -> dict[bytes, int]:
+    """The index of every one of ``hashes`` that is already logged: in ``leaf_index`` or in the tail."""
+    merged = dedupe.merged_size(conn)
+    tail.sync(conn, merged, size)
     unique = list(dict.fromkeys(hashes))
-    known: dict[bytes, int] = {}
-    p = _placeholder(conn)
-    for start in range(0, len(unique), LOOKUP_CHUNK):
-        chunk = unique[start : start + LOOKUP_CHUNK]
-        sql = (
-            f"SELECT leaf_hash, idx FROM {LogEntry.__tablename__} "  # noqa: S608 (no input)
-            f"WHERE leaf_hash IN ({', '.join([p] * len(chunk))})"
-        )
-        for lh, idx in conn.exec_driver_sql(sql, tuple(chunk)).all():
-            known[bytes(lh)] = int(idx)
+    known = dedupe.indexed(conn, unique)
+    cached = tail.hashes
+    for h in unique:
+        i = cached.get(h)
+        if i is not None:
+            known[h] = i
     return known
 
 
-def _open_tree(conn: Connection, size: int) -> TileAppender:
-    """The tree of ``size`` as its incomplete tiles: level 0 from the entries, higher levels from tail rows.
+def _index(conn: Connection, tail: TailCache, rows: list[tuple[int, bytes, bytes]], size: int) -> None:
+    """Make the batch's new entries (``rows``, taking the tree to ``size``) findable by leaf hash: in the
+    tail, or, once the tail has reached its threshold, merged with it into ``leaf_index``."""
+    if size - tail.merged >= dedupe.merge_threshold(tail.merged):
+        dedupe.merge(conn, tail.merged, size)
+        tail.merged_to(size)
+    else:
+        tail.extend(rows, size)
+
+
+def _open_tree(conn: Connection, size: int) -> tuple[TileAppender, bytes]:
+    """The tree of ``size`` as its incomplete tiles (level 0 from the entries, higher levels from tail rows),
+    and its root.
 
     Raises:
         StorageError: a hash of an incomplete tile is missing, or a tail row is where none should be.
@@ -248,9 +265,10 @@ def _open_tree(conn: Connection, size: int) -> TileAppender:
             raise StorageError(f"tile tail at level {level} has a row for node {node} where none belongs")
         partial[level].append(bytes(h))
     try:
-        return TileAppender(size, partial)
+        tree = TileAppender(size, partial)
     except LedgerError as e:
         raise StorageError(f"the incomplete tiles of the tree of {size} are not as stored: {e}") from e
+    return tree, tree.root()
 
 
 def _write_tiles(conn: Connection, tree: TileAppender, before: int) -> None:

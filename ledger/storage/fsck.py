@@ -10,7 +10,9 @@ holds) and C2SP tlog-checkpoint / signed-note (what each checkpoint says and who
    none past the tree, none at level 0, whose incomplete tile is the entries' leaf hashes checked in 1),
    equal to the recomputed ones;
 4. every checkpoint note opens with the log's key, names the log's origin, and states the stored size and
-   root; that root is the one the entries give; no checkpoint is past the log, and the log's size has one.
+   root; that root is the one the entries give; no checkpoint is past the log, and the log's size has one;
+5. the leaf-hash index (``ledger.storage.dedupe``) maps each entry before its recorded extent to that entry's
+   index and holds nothing else, and no leaf hash is logged twice (in the index or in the unmerged tail).
 
 It streams: entries are read ``chunk`` rows at a time and fed to :class:`ledger.tilereplay.TileReplay` (the
 recomputation ``verifier.audit`` uses too), which yields every node hash once (the tile-level ones and the
@@ -29,10 +31,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select, tuple_
 
 from ledger.checkpoint import open_checkpoint
-from ledger.errors import FsckError, LedgerError
+from ledger.errors import FsckError, LedgerError, StorageError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from ledger.note import Verifier
-from ledger.storage.orm import Checkpoint, HashTile, LogEntry, TileTail
+from ledger.storage import dedupe
+from ledger.storage.orm import Checkpoint, HashTile, LeafIndex, LogEntry, TileTail
 from ledger.storage.store import LogStore, size_of
 from ledger.tilereplay import ReplayedTile, TileReplay
 from ledger.tiles import MAX_LEVEL, TILE_HEIGHT, TILE_WIDTH
@@ -279,4 +282,48 @@ def _check(conn: Connection, origin: str, verifiers: Sequence[Verifier], chunk: 
         raise _fail("checkpoint_missing", f"checkpoint {size}", "no checkpoint was signed at the log's size")
     _check_extra_tiles(conn, size)
     partial = _check_tails(conn, size, dict(enumerate(replay.partial_tiles())))
+    _check_leaf_index(conn, size)
     return FsckReport(entries=size, tiles=full_tiles + partial, checkpoints=checkpoints.checked)
+
+
+def _check_leaf_index(conn: Connection, size: int) -> None:
+    """Check the leaf-hash index against the entries (whose leaf hashes were checked already)."""
+    try:
+        merged = dedupe.merged_size(conn)
+    except (StorageError, ValueError) as e:
+        raise _fail(
+            "leaf_index", "leaf_index", f"the extent of the leaf-hash index is unreadable: {e}"
+        ) from e
+    if not 0 <= merged <= size:
+        raise _fail("leaf_index", "leaf_index", f"the index covers {merged} entries, the log has {size}")
+    m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    entry, index = LogEntry.__tablename__, LeafIndex.__tablename__
+    # Every entry before the extent has its own row (a second entry with the same bytes finds the first's)...
+    row = conn.exec_driver_sql(
+        f"SELECT e.idx, li.idx FROM {entry} e LEFT JOIN {index} li ON li.leaf_hash = e.leaf_hash "  # noqa: S608
+        f"WHERE e.idx < {m} AND (li.idx IS NULL OR li.idx <> e.idx) ORDER BY e.idx LIMIT 1",
+        (merged,),
+    ).first()
+    if row is not None:
+        if row[1] is not None and row[1] < row[0]:
+            raise _fail("duplicate", f"entry {row[0]}", f"the same bytes are logged at {row[1]}")
+        raise _fail("leaf_index", f"entry {row[0]}", "the entry is not in the leaf-hash index at its index")
+    # ... and the index holds nothing else (a row past the extent, or one whose entry has another hash).
+    row = conn.exec_driver_sql(
+        f"SELECT li.idx FROM {index} li LEFT JOIN {entry} e ON e.idx = li.idx "  # noqa: S608 (no input)
+        f"WHERE li.idx >= {m} OR li.idx < 0 OR e.idx IS NULL OR e.leaf_hash <> li.leaf_hash "
+        "ORDER BY li.idx LIMIT 1",
+        (merged,),
+    ).first()
+    if row is not None:
+        raise _fail("leaf_index", f"entry {row[0]}", "the leaf-hash index has a row for no such entry")
+    # The unmerged tail (at most dedupe.MERGE_MAX entries): no repeat, and nothing that is already indexed.
+    first: dict[bytes, int] = {}
+    for idx, lh in dedupe.tail_hashes(conn, merged, size, size):
+        if lh in first:
+            raise _fail("duplicate", f"entry {idx}", f"the same bytes are logged at {first[lh]}")
+        first[lh] = idx
+    again = dedupe.indexed(conn, list(first))
+    if again:
+        lh = min(again, key=first.__getitem__)
+        raise _fail("duplicate", f"entry {first[lh]}", f"the same bytes are logged at {again[lh]}")

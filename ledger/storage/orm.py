@@ -2,8 +2,10 @@
 
 Layout (C2SP tlog-tiles, kept in the database):
 
-* ``log_entry``: every sequenced entry's exact bytes and leaf hash (unique: the same bytes keep one index).
+* ``log_entry``: every sequenced entry's exact bytes and leaf hash (no index on it: see ``leaf_index``).
   The leaf hashes of the entries past the last full level-0 tile are that level's incomplete tile.
+* ``leaf_index``: leaf hash -> index (unique) of the entries before the ``log_meta`` row
+  ``leaf_index_size``; the sequencer merges the later ones in bulk (``ledger.storage.dedupe``).
 * ``hash_tile``: full hash tiles (256 hashes, 8,192 bytes) and their 254 inner nodes (8,128 bytes; see
   ``ledger.tilebuild``), written once, when the tile completes.
 * ``tile_tail``: the hashes of the incomplete tile at each level above 0, one row a hash, written once each;
@@ -26,7 +28,7 @@ class Base(DeclarativeBase):
 
 
 class LogMeta(Base):
-    """One row per setting: ``origin``, ``schema_version``."""
+    """One row per setting: ``origin``, ``schema_version``, ``leaf_index_size``."""
 
     __tablename__ = "log_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -42,7 +44,18 @@ class LogEntry(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
     )
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LeafIndex(Base):
+    """The index of the entry with this leaf hash, for the entries before ``leaf_index_size`` (unique: the
+    same bytes keep one index). On SQLite a table without rowid: the primary key's B-tree is the table."""
+
+    __tablename__ = "leaf_index"
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class HashTile(Base):

@@ -133,15 +133,22 @@ class Sequencer:
     def _direct(self, own: list[Submission]) -> list[AppendResult] | None:
         """Sequence what is pending and then ``own`` if the lock is free now; None if it is not (or if a
         callback raised: the pending path then refuses the entry that makes it raise, alone)."""
+        tail = self.store.tail_cache
         try:
-            with self.store.engine.connect().execution_options(**{TRY_IMMEDIATE: True}) as conn, conn.begin():
-                if not try_lock_sequencer(conn):
+            # The tail cache is held around the transaction and its commit (a thread of this process holding
+            # it is sequencing, or about to: the lock is as good as taken).
+            with (
+                tail.hold(blocking=False) as free,
+                self.store.engine.connect().execution_options(**{TRY_IMMEDIATE: True}) as conn,
+                conn.begin(),
+            ):
+                if not free or not try_lock_sequencer(conn):
                     return None
                 todo = self._pending(conn, MAX_BATCH + 1)
                 if len(todo) > MAX_BATCH:
                     return None  # a backlog: let the pending path work through it in order
                 items = [Submission(row.data, row.attachment, row.leaf_hash) for row in todo]
-                outcomes = run_batch(conn, items + own, self._callbacks())
+                outcomes = run_batch(conn, items + own, self._callbacks(), tail)
                 self._record(conn, [row.id for row in todo], outcomes)
         except CallbackError:
             return None
@@ -206,16 +213,20 @@ class Sequencer:
         one entry at a time: the entry whose own batch still raises is refused (``ledger.admission_error``) so
         that one bad submission can never stop the log; the others are sequenced as usual.
         """
-        logged, limit = 0, MAX_BATCH
+        logged, limit, tail = 0, MAX_BATCH, self.store.tail_cache
         while True:
             try:
-                with self.store.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+                with (
+                    tail.hold(),
+                    self.store.engine.connect().execution_options(**{IMMEDIATE: True}) as conn,
+                    conn.begin(),
+                ):
                     lock_sequencer(conn)
                     todo = self._pending(conn, limit)
                     if not todo:
                         return logged
                     items = [Submission(row.data, row.attachment, row.leaf_hash) for row in todo]
-                    outcomes = run_batch(conn, items, self._callbacks())
+                    outcomes = run_batch(conn, items, self._callbacks(), tail)
                     self._record(conn, [row.id for row in todo], outcomes)
             except CallbackError as e:
                 if limit == 1:

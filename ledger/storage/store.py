@@ -18,13 +18,15 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from ledger import bundle, tileproof
 from ledger.errors import RangeError, StorageError, TileError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE
+from ledger.storage import dedupe
 from ledger.storage.engine import IMMEDIATE, make_engine
 from ledger.storage.orm import Base, Checkpoint, Cosignature, HashTile, LogEntry, LogMeta, TileTail
 from ledger.tiles import TILE_WIDTH, TileKey
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 """Version 2: level-0 tiles are never kept partial (the entries' leaf hashes are that tile), and full tiles
-carry their inner nodes."""
+carry their inner nodes. Version 3: leaf hashes are unique through ``leaf_index``, merged in bulk
+(``ledger.storage.dedupe``), not through an index on ``log_entry``."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class LogStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.tail_cache = dedupe.TailCache()
+        """This process's cache of the unmerged tail's leaf hashes (the sequencer's, see ``dedupe``)."""
 
     @classmethod
     def open(cls, url: str) -> LogStore:
@@ -223,6 +227,7 @@ class LogStore:
                     [
                         {"key": "origin", "value": origin},
                         {"key": "schema_version", "value": SCHEMA_VERSION},
+                        {"key": dedupe.MERGED_KEY, "value": "0"},
                     ],
                 )
         return store
@@ -339,8 +344,8 @@ class LogStore:
         Raises:
             RangeError: no entry has that leaf hash.
         """
-        with self.engine.connect() as conn:
-            idx = conn.execute(select(LogEntry.idx).where(LogEntry.leaf_hash == leaf_hash)).scalar()
+        with self.engine.connect() as conn, conn.begin():
+            idx = dedupe.index_of(conn, leaf_hash, size_of(conn))
         if idx is None:
             raise RangeError("no entry with that leaf hash")
         return idx
