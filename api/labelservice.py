@@ -12,7 +12,7 @@ from api.labels import LabelContent
 from api.passportview import latest_passport
 from passport.units import REC20_CODES
 
-_UNIT_SYMBOLS = {
+UNIT_SYMBOLS = {
     "KGM": "kg",
     "KWH": "kWh",
     "LTR": "L",
@@ -25,7 +25,7 @@ _UNIT_SYMBOLS = {
 }
 """How a UN/ECE Recommendation 20 declared unit is printed after ``kgCO2e/``."""
 
-assert set(_UNIT_SYMBOLS) == set(REC20_CODES.values()), "every declared unit a passport can have prints"
+assert set(UNIT_SYMBOLS) == set(REC20_CODES.values()), "every declared unit a passport can have prints"
 
 
 def label_content(conn: Connection, product: str, base_url: str) -> LabelContent:
@@ -46,7 +46,7 @@ def label_content(conn: Connection, product: str, base_url: str) -> LabelContent
     claim = claims[0] if claims and isinstance(claims[0], dict) else {}
     benchmark = claim.get("benchmark") or {}
     amount = scorecard.get("unitaryProductAmount", "1")
-    unit = _UNIT_SYMBOLS.get(scorecard.get("declaredUnit", ""), scorecard.get("declaredUnit", ""))
+    unit = UNIT_SYMBOLS.get(scorecard.get("declaredUnit", ""), scorecard.get("declaredUnit", ""))
     per = unit if amount in ("1", "1.0") else f"{amount} {unit}"
     return LabelContent(
         base_url=base_url,

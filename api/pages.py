@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from api.labelservice import _UNIT_SYMBOLS as UNIT_SYMBOLS
+from api.labelservice import UNIT_SYMBOLS
 from passport.footprint import LIFE_CYCLE_STAGES
 from passport.units import REC20_CODES
 

@@ -43,7 +43,7 @@ from sqlalchemy import Connection, select
 from api.documentindex import BatchIndex, insert_rows, store_effects
 from api.errors import ApiError
 from api.logservice import Log
-from api.orm import AttestationRow, Credential, Document
+from api.orm import AttestationRow, Credential, Document, PassportRow
 from api.preparation import Submitted, prepared_chunks, refused
 from api.witnessing import cosign_latest
 from identifiers.errors import IdentifierError, RegistryError
@@ -56,6 +56,7 @@ from passport.document import SignedDocument
 from passport.errors import PassportError
 from passport.records import (
     KIND_ATTESTATION,
+    KIND_PASSPORT,
     KIND_REGISTRY,
     Prepared,
     classify,
@@ -205,23 +206,21 @@ class Pipeline:
     def _resolve(
         self, ready: list[tuple[int, Prepared]], outcomes: list[Submitted | None]
     ) -> list[tuple[int, Prepared]]:
-        """Give a revocation that names no product the product of the attestation it revokes (from this
-        submission or the log), so that its record is known before it is logged."""
+        """Give a revocation that names no product the product of the attestation or passport it revokes
+        (from this submission or the log), so that its record is known before it is logged."""
         missing = {p.claim.revokes for _, p in ready if p.subject is None and isinstance(p.claim, Revocation)}
         if not missing:
             return ready
         products: dict[str, str] = {
             p.document.digest: p.subject
             for _, p in ready
-            if p.kind == KIND_ATTESTATION and p.subject is not None
+            if p.kind in (KIND_ATTESTATION, KIND_PASSPORT) and p.subject is not None
         }
         with self.log.store.engine.connect() as conn:
-            for digest, logged_product in conn.execute(
-                select(AttestationRow.digest, AttestationRow.product).where(
-                    AttestationRow.digest.in_(sorted(missing))
-                )
-            ):
-                products.setdefault(digest, logged_product)
+            for table in (AttestationRow, PassportRow):
+                query = select(table.digest, table.product).where(table.digest.in_(sorted(missing)))
+                for digest, logged_product in conn.execute(query):
+                    products.setdefault(digest, logged_product)
         resolved = []
         for i, p in ready:
             if p.subject is None and isinstance(p.claim, Revocation):
@@ -232,7 +231,7 @@ class Pipeline:
                         p.document.digest,
                         p.kind,
                         code="submission.unknown_attestation",
-                        message=f"{p.claim.revokes} names no logged attestation",
+                        message=f"{p.claim.revokes} names no logged attestation or passport",
                     )
                     continue
                 p = with_subject(p, found)

@@ -155,3 +155,16 @@ def test_carbontrail_revoke_takes_a_passport_digest(
     assert status(chains, cathode.digest)[2] is not None
     assert cli.main(["revoke", cathode.digest, "--key", str(key), *where]) == 2
     assert "submission.revoked" in capsys.readouterr().err
+
+
+def test_a_revocation_naming_no_product_takes_the_passports(chains: Chains) -> None:
+    chains.attest()
+    _, cathode, _ = chains.tier(cf.CATHODE, seed=1)
+    revocation = revoke(chains, cathode.digest, product=None)
+    at = chains.push(revocation.raw)
+    assert status(chains, cathode.digest)[2:] == (at, revocation.digest)
+    entry = chains.inst.log.store.entry(at)
+    assert b'"subject":"88.118.2/LFP-CAM"' in entry
+    # The label has no current passport to show either.
+    client = TestClient(create_app(chains.inst.settings))
+    assert client.get("/labels/88.118.2%2FLFP-CAM.svg").status_code == 404
