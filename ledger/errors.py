@@ -167,7 +167,8 @@ class FsckError(LedgerError):
     origin, size or root is not the stored one), ``checkpoint_root`` (a root the entries do not give),
     ``checkpoint_extra`` (a checkpoint past the log's size), ``checkpoint_missing`` (no checkpoint of the
     log's size), ``leaf_index`` (the leaf-hash index does not map the entries before its extent to their
-    indices, or its extent is wrong), ``duplicate`` (the same leaf hash logged twice). ``location`` says where, e.g. ``entry 41``, ``tile 0/3``, ``checkpoint 1000``.
+    indices, or its extent is wrong), ``duplicate`` (the same leaf hash logged twice). ``location`` says
+    where, e.g. ``entry 41``, ``tile 0/3``, ``checkpoint 1000``.
     """
 
     code = "ledger.fsck"
