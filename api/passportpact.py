@@ -2,7 +2,7 @@
 CLI (``carbontrail passport export``) and ``GET /products/{identifier}/passport?format=pact-v3`` both call.
 
 The figures are the passport's (passport/dpp_pact.py); the host record is what the log knows, as for an
-attestation's export (``api.commands.attest.pact_record``): a UUID derived from the credential's digest,
+attestation's export (``api.pactrecord.pact_record``): a UUID derived from the credential's digest,
 ``created`` = ``validFrom``, ``status`` (``Deprecated`` once superseded or revoked), the issuing
 organisation's legal name and USCC, the product's name.
 """
@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.attestationview import credential
-from api.commands.attest import PACT_VERSIONS, pact_record
 from api.errors import NotFoundError
+from api.pactrecord import PACT_VERSIONS, pact_record
 from api.passportview import latest_passport, passport_status
 from api.submission import Pipeline
 from passport.document import SignedDocument

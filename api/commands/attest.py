@@ -13,18 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from api.attestationview import attestation_status, check_digest, credential, product_attestations
-from api.commands.common import add_installation_options, settings_of
+from api.commands.common import (
+    add_installation_options,
+    add_pact_export_options,
+    pact_record_fields,
+    read_file,
+    settings_of,
+)
 from api.errors import CliError
 from api.keyfile import read_key_file
 from api.logservice import open_log
+from api.pactrecord import DERIVED, PACT_VERSIONS, pact_record
 from api.passportview import passport_status
 from api.submission import open_pipeline
 from identifiers.parse import parse_identifier
@@ -46,7 +52,6 @@ from passport.records import CREDENTIAL_KINDS
 from passport.revocation import Revocation, sign_revocation
 
 Sub = Any
-PACT_VERSIONS = {"2": "2.3", "2.3": "2.3", "3": "3.0", "3.0": "3.0"}
 
 
 def register(sub: Sub) -> None:
@@ -123,14 +128,7 @@ def register(sub: Sub) -> None:
     p = pc.add_parser("export", help="print a logged attestation as a PACT ProductFootprint")
     add_installation_options(p)
     p.add_argument("attestation", metavar="DIGEST|ID", help="a credential digest, or a product's current one")
-    p.add_argument("--version", required=True, choices=sorted(PACT_VERSIONS))
-    p.add_argument(
-        "--issuer-domain",
-        required=True,
-        metavar="DOMAIN",
-        help="the issuer's domain, for PACT URNs: urn:pact:<DOMAIN>:company-id:<USCC>, ...:handle:...",
-    )
-    p.add_argument("--record", type=Path, metavar="JSON", help="PACT host-record fields to add (an object)")
+    add_pact_export_options(p)
     p.set_defaults(run=run_pact_export)
 
 
@@ -285,21 +283,14 @@ def _from_flags(args: argparse.Namespace) -> Attestation:
     )
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise CliError("cli.unreadable", f"{path}: {e.strerror}") from e
-
-
 def run_attest(args: argparse.Namespace) -> int:
     key = read_key_file(args.key)
     if args.from_file is not None:
-        att = Attestation.from_subject(SignedDocument.from_bytes(_read(args.from_file)).data)
+        att = Attestation.from_subject(SignedDocument.from_bytes(read_file(args.from_file)).data)
     elif args.from_pact is not None:
         from passport.pact import import_pact, load_pact
 
-        att = import_pact(load_pact(_read(args.from_pact))).attestation
+        att = import_pact(load_pact(read_file(args.from_pact))).attestation
     else:
         att = _from_flags(args)
     if args.supersedes is not None and att.supersedes != args.supersedes:
@@ -314,7 +305,7 @@ def run_attest(args: argparse.Namespace) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    raws = [_read(path) for path in args.files]
+    raws = [read_file(path) for path in args.files]
     return _submit(args, raws, [str(path) for path in args.files])
 
 
@@ -371,7 +362,7 @@ def run_factors_publish(args: argparse.Namespace) -> int:
         dataset = load_factor_dataset(publisher)
         benchmarks = load_benchmarks()
     else:
-        document = json.loads(_read(args.file))
+        document = json.loads(read_file(args.file))
         if isinstance(document, dict):
             dataset, benchmarks = dataset_from_document(document, publisher), ()
         else:
@@ -383,38 +374,6 @@ def run_factors_publish(args: argparse.Namespace) -> int:
         raws.append(sign_benchmark(benchmark, key).raw)
         names.append(f"benchmark {benchmark.category} {benchmark.version}")
     return _submit(args, raws, names)
-
-
-def pact_record(
-    version: str,
-    status: dict[str, Any],
-    data: Mapping[str, Any],
-    att: Attestation,
-    legal_name: str,
-    domain: str,
-) -> dict[str, Any]:
-    """The PACT host-record fields a logged attestation gives (passport/pact.py ``record``): a UUID derived
-    from the credential's digest (the same one on every export), ``created`` = ``validFrom``, ``status``
-    (``Deprecated`` once superseded or revoked), the issuer's legal name and USCC, the product's name."""
-    name = att.product_name or att.product_id
-    record: dict[str, Any] = {
-        "id": _pact_id(status["credential"]),
-        "created": data["validFrom"],
-        "status": "Active" if status["status"] == "valid" else "Deprecated",
-        "companyName": legal_name,
-        "companyIds": [f"urn:pact:{domain}:company-id:{status['issuer']}"],
-        "productDescription": name,
-        "productNameCompany": name,
-    }
-    if status["supersedes"] is not None:
-        record["precedingPfIds"] = [_pact_id(status["supersedes"])]
-    if version == "2.3":
-        record |= {"version": 1, "comment": ""}
-    return record
-
-
-def _pact_id(digest: str) -> str:
-    return str(uuid.UUID(bytes=bytes.fromhex(digest.removeprefix("sha256:"))[:16], version=4))
 
 
 def run_pact_export(args: argparse.Namespace) -> int:
@@ -438,17 +397,9 @@ def run_pact_export(args: argparse.Namespace) -> int:
     att = Attestation.from_credential(data)
     legal_name = pipeline.registry_state().organisation(status["issuer"]).legal_name
     record = pact_record(version, status, data, att, legal_name, args.issuer_domain)
-    if args.record is not None:
-        extra = json.loads(_read(args.record))
-        if not isinstance(extra, dict):
-            raise CliError("cli.usage", f"{args.record}: a PACT record is a JSON object")
-        record |= extra
+    record |= pact_record_fields(args) or {}
     keys = VERSIONS[version].RECORD_KEYS
-    record = {k: v for k, v in record.items() if k in keys or k not in _DERIVED}
+    record = {k: v for k, v in record.items() if k in keys or k not in DERIVED}
     exported = export_pact(att, version, record=record, issuer_domain=args.issuer_domain)
     sys.stdout.buffer.write(dump_pact(exported) + b"\n")
     return 0
-
-
-_DERIVED = frozenset({"id", "created", "status", "companyName", "companyIds", "productDescription",
-                      "productNameCompany", "precedingPfIds", "version", "comment"})  # fmt: skip

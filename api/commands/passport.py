@@ -17,8 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from api.commands.attest import PACT_VERSIONS
-from api.commands.common import add_installation_options, settings_of
+from api.commands.common import (
+    add_installation_options,
+    add_pact_export_options,
+    pact_record_fields,
+    read_file,
+    settings_of,
+)
 from api.compose import compose, issuer_authority
 from api.errors import CliError
 from api.keyfile import read_key_file
@@ -59,14 +64,7 @@ def register(sub: Sub) -> None:
     p = pc.add_parser("export", help="print a logged passport as a PACT ProductFootprint of its product")
     add_installation_options(p)
     p.add_argument("passport", metavar="DIGEST|ID", help="a passport's digest, or a product's current one")
-    p.add_argument("--version", required=True, choices=sorted(PACT_VERSIONS))
-    p.add_argument(
-        "--issuer-domain",
-        required=True,
-        metavar="DOMAIN",
-        help="the issuer's domain, for PACT URNs: urn:pact:<DOMAIN>:company-id:<USCC>, ...:handle:...",
-    )
-    p.add_argument("--record", type=Path, metavar="JSON", help="PACT host-record fields to add (an object)")
+    add_pact_export_options(p)
     p.set_defaults(run=run_export)
 
 
@@ -91,16 +89,9 @@ def breakdown(result: Rollup, out: TextIO) -> None:
         out.write("  ".join(padded).rstrip() + "\n")
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise CliError("cli.unreadable", f"{path}: {e.strerror}") from e
-
-
 def run_compose(args: argparse.Namespace) -> int:
     key = read_key_file(args.key)
-    spec = parse_spec(_read(args.spec))
+    spec = parse_spec(read_file(args.spec))
     log = open_log(settings_of(args))
     pipeline = open_pipeline(log)
     public_key = public_key_bytes(key)
@@ -141,11 +132,7 @@ def run_export(args: argparse.Namespace) -> int:
     target = args.passport
     if not target.startswith("sha256:"):
         target = parse_identifier(target).canonical
-    extra = None
-    if args.record is not None:
-        extra = json.loads(_read(args.record))
-        if not isinstance(extra, dict):
-            raise CliError("cli.usage", f"{args.record}: a PACT record is a JSON object")
+    extra = pact_record_fields(args)
     pipeline = open_pipeline(open_log(settings_of(args)))
     exported = passport_pact(pipeline, target, args.version, args.issuer_domain, extra)
     sys.stdout.buffer.write(dump_pact(exported) + b"\n")
