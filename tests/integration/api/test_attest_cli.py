@@ -170,6 +170,13 @@ def test_pact_export_then_attest_from_pact(cli: Cli, tmp_path: Path) -> None:
     status, _, err = cli.run("pact", "export", "88.118.8/NONE", "--version", "3", *DOMAIN, *cli.where)
     assert status == 2
     assert err.startswith("carbontrail: api.not_found:")
+    for bad in ("{not json", "[1, 2]"):
+        extra.write_text(bad)
+        status, _, err = cli.run(
+            "pact", "export", PRODUCT, "--version", "3", *DOMAIN, "--record", str(extra), *cli.where
+        )
+        assert status == 2
+        assert err.startswith("carbontrail: cli.usage:")
 
 
 def pact_ready() -> Attestation:
