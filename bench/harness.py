@@ -6,9 +6,14 @@ run on are shared and noisy; a target is a bound on that ratio. A figure with no
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -184,3 +189,43 @@ def format_table(results: Sequence[BenchResult]) -> str:
             lines.append(f"{r.bench}:")
             lines.extend(f"  {note}" for note in r.notes)
     return "\n".join(lines)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def served(code: str, args: Sequence[str], ready_path: str) -> Iterator[int]:
+    """Run ``python -c code *args PORT`` (a server) in a child process on a free port, wait until
+    ``GET ready_path`` answers 200, and yield the port; on exit, SIGINT (uvicorn stops serving, then Python
+    exits normally) and wait, killing it after 30 s."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args, str(port)], cwd=Path(__file__).resolve().parents[1]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with status {proc.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 60 s")
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

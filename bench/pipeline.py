@@ -23,10 +23,7 @@ first batch of each kind is sent untimed (it starts the workers and the server).
 from __future__ import annotations
 
 import contextlib
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.credentials import WHEN, typical_attestation
-from bench.harness import BenchResult, Figure, Workspace
+from bench.harness import BenchResult, Figure, Workspace, served
 
 NAME = "pipeline"
 SUPPLIERS = 4
@@ -178,45 +175,12 @@ def _in_process(inst: Installation, batches: list[Batch], warm: Batch) -> tuple[
         log.store.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _server(inst: Installation) -> Iterator[str]:
     """The API of ``inst`` served by uvicorn in a child process on a free local port; its base URL."""
-    import httpx
-
-    port = _free_port()
     settings = inst.settings
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(settings.home), settings.db_url, str(port)],
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the API server exited with status {proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/log/checkpoint", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the API server did not start within 60 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        # SIGINT: uvicorn stops serving, then Python exits normally (its worker pool is shut down).
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with served(SERVER, [str(settings.home), settings.db_url], "/log/checkpoint") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _over_http(inst: Installation, batches: list[Batch], warm: Batch) -> tuple[list[float], list[float]]:

@@ -25,17 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness import BenchResult, Figure, Workspace
+from bench.harness import BenchResult, Figure, Workspace, served
 from bench.passports import WHEN, _material, _uscc
 
 NAME = "resolver"
@@ -182,42 +179,11 @@ def _accepted(outcomes: Sequence[object], what: str) -> None:
         raise RuntimeError(f"{what}: {len(refused)} refused, e.g. {refused[0]}")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _server(inst: Installation) -> Iterator[int]:
     """The API with the bare routes, served by uvicorn in a child process on a free local port."""
-    import httpx
-
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(inst.home), inst.db_url, str(port)],
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the API server exited with status {proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/bench/bare", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the API server did not start within 60 s")
-            time.sleep(0.1)
+    with served(SERVER, [str(inst.home), inst.db_url], "/bench/bare") as port:
         yield port
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True)
