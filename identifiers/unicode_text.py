@@ -98,6 +98,21 @@ def verify_text(text: str, *, max_bytes: int, what: str = "text") -> None:
     """
     if not text:
         raise TextError("empty", f"the {what} is empty", value=text)
+    if text.isascii() and text.isprintable() and " " not in text:
+        # The usual product code. In ASCII only the controls (not printable) and the space are refused by
+        # rule 1; ASCII text is NFC and NFKC, holds no mark or non-ASCII symbol, and its letters are Latin,
+        # so rules 2-5 hold and only the length is left (one byte a character). Anything else takes the
+        # general path, which names the first rule broken.
+        if len(text) > max_bytes:
+            raise TextError(
+                "too_long", f"the {what} is {len(text)} UTF-8 bytes, more than {max_bytes}", value=text
+            )
+        return
+    _verify_any_text(text, max_bytes, what)
+
+
+def _verify_any_text(text: str, max_bytes: int, what: str) -> None:
+    # Every rule, character by character, for text of any kind (verify_text's general path).
     for char in text:
         fault = _char_fault(char)
         if fault is not None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from identifiers.errors import TextError
-from identifiers.unicode_text import script_of, verify_text
+from identifiers.unicode_text import _verify_any_text, script_of, verify_text
 
 
 @pytest.mark.parametrize(
@@ -93,3 +97,18 @@ def test_byte_limit_counts_utf8_bytes() -> None:
 )
 def test_script_of(char: str, script: str) -> None:
     assert script_of(char) == script
+
+
+def _outcome(check: Callable[[], None]) -> str | None:
+    try:
+        check()
+    except TextError as e:
+        return e.code
+    return None
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), min_size=1, max_size=40), st.integers(0, 40))
+def test_ascii_fast_path_agrees_with_every_rule(text: str, max_bytes: int) -> None:
+    # verify_text decides printable ASCII without the character-by-character rules: the same outcome.
+    fast = _outcome(lambda: verify_text(text, max_bytes=max_bytes))
+    assert fast == _outcome(lambda: _verify_any_text(text, max_bytes, "text"))
