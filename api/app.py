@@ -41,13 +41,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.pipeline = open_pipeline(log)
     problems.install(app)
     cors.install(app)
+    # The resolver first: what a scanned label reaches is the busiest path, and routes match in order.
+    app.include_router(resolver_routes.router)
     app.include_router(log_routes.router)
     app.include_router(registry_routes.router)
     app.include_router(attestation_routes.router)
     app.include_router(credential_routes.router)
     app.include_router(passport_routes.router)
     app.include_router(label_routes.router)
-    app.include_router(resolver_routes.router)
     app.include_router(verify_routes.router)
     app.include_router(page_routes.router)
     return app

@@ -17,6 +17,7 @@ from api.app import create_app
 from api.problems import PROBLEM_JSON
 from api.resolver import CT_VOC, GS1_VOC, LINKSET_MEDIA_TYPE
 from identifiers.registry_ops import RegistryOperation as Op
+from passport.revocation import Revocation, sign_revocation
 from tests.integration.api.attestation_support import (
     PRODUCT,
     Parties,
@@ -25,7 +26,7 @@ from tests.integration.api.attestation_support import (
     signed_endorsement,
 )
 from tests.integration.api.passport_support import Chains, register_chains
-from tests.integration.api.registry_support import Installation, install, new_key, pub, uscc
+from tests.integration.api.registry_support import VALID_FROM, Installation, install, new_key, pub, uscc
 from tests.unit.passport import chain_fixtures as cf
 
 VECTORS = Path(__file__).parents[2] / "vectors" / "gs1"
@@ -231,3 +232,17 @@ def test_resolver_description(inst: Installation) -> None:
     assert body["supportedPrimaryKeys"] == ["01"]
     assert {"namespace": GS1_VOC, "prefix": "gs1:"} in body["supportedLinkType"]
     assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_newly_logged_document_changes_the_answer_at_once(inst: Installation) -> None:
+    # The resolver keeps answers by log size: the next document logged makes the next answer.
+    chains: Chains = register_chains(inst)
+    attestation = chains.attest()
+    client = TestClient(create_app(inst.settings))
+    product = "88.118.1/LI2CO3-BG"
+    for _ in range(2):  # the second answer comes from the cache
+        r = client.get(f"/id/{product}", headers=LD, follow_redirects=False)
+        assert r.headers["location"] == f"{BASE}/credentials/{attestation.digest}"
+    revocation = sign_revocation(Revocation(attestation.digest, product), chains.lithium, VALID_FROM)
+    _push(inst, revocation.raw)
+    _problem(client, f"/id/{product}", 404, "api.not_found")
