@@ -21,6 +21,8 @@ prefix covering the product) is the pipeline's question, as for attestations.
 from __future__ import annotations
 
 import hmac
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -212,6 +214,68 @@ def _use(upstream: Mapping[str, Any], digest: str, kind: type, what: str) -> Any
     return found
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _jcs_string(value: str) -> bool:
+    # A string has a JCS form unless it holds a lone surrogate (which no UTF-8 can carry).
+    return value.isascii() or _SURROGATE.search(value) is None
+
+
+def _surely_same(stated: Any, value: Any) -> bool:
+    """True when two JSON values certainly have the same RFC 8785 (JCS) form, decided on the values, with no
+    serialising; False when they differ or it cannot be decided so.
+
+    JCS is a function of the value: an object's form is its members' forms sorted by key, an array's its
+    items' in order, a string's its code points, a literal's itself, and a number's the shortest text of its
+    IEEE 754 double. So two values have the same form exactly when they are objects with the same keys and
+    members of the same form, arrays of the same length with items of the same form, equal strings, the same
+    literal, or numbers with the same double; for finite floats and integers within the safe range (each
+    exactly a double), Python's ``==`` says so (-0.0 == 0.0, and JCS writes both ``0``; 1 == 1.0, both
+    ``1``). A bool is never taken for a number (``True == 1`` in Python, ``true`` is not ``1`` in JSON).
+    Decimal figures are strings on the wire and compared as strings, so exact digits are kept (``"1.0"`` is
+    not ``"1.00"``). Anything else (a float that is not finite, an integer beyond the safe range, a lone
+    surrogate, a type JSON lacks) is undecided: False.
+    """
+    kind = type(stated)
+    if kind is str:
+        return type(value) is str and stated == value and _jcs_string(stated)
+    if kind is bool or stated is None:
+        return value is stated
+    if kind is int or kind is float:
+        return _plain_number(stated) and _plain_number(value) and bool(stated == value)
+    if kind is dict:
+        return (
+            type(value) is dict
+            and stated.keys() == value.keys()
+            and all(
+                type(k) is str and _jcs_string(k) and _surely_same(v, value[k]) for k, v in stated.items()
+            )
+        )
+    if kind is list:
+        return type(value) is list and len(stated) == len(value) and all(map(_surely_same, stated, value))
+    return False
+
+
+def _plain_number(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
+    return kind is float and math.isfinite(value)
+
+
+def _same_form(stated: Any, value: Any) -> bool:
+    """Whether ``stated`` and ``value`` have the same JCS form: decided on the values when they certainly do
+    (:func:`_surely_same`), by serialising both otherwise, so the answer and the errors are those of
+    comparing ``canonical_json`` of each.
+
+    Raises:
+        MalformedCredentialError: a value with no JCS form that is not certainly the other's.
+    """
+    return _surely_same(stated, value) or canonical_json(stated) == canonical_json(value)
+
+
 def recompute(passport: Passport, upstream: Mapping[str, Upstream | DatasetUse | BenchmarkUse]) -> Rollup:
     """Recompute a full-disclosure passport's roll-up from the credentials it rests on, and check that every
     figure it states is the one the roll-up gives, digit for digit.
@@ -261,7 +325,7 @@ def recompute(passport: Passport, upstream: Mapping[str, Upstream | DatasetUse |
         again["materialsProvenance"] = materials(spec, "full")
     for name, value in again.items():
         stated = passport.subject.get(name)
-        if stated is None or canonical_json(stated) != canonical_json(value):
+        if stated is None or not _same_form(stated, value):
             raise DppError("recompute", f"{name} is not what the roll-up gives")
     extra = {"conformityClaim", "batteryCarbonFootprint"} & set(passport.subject) - set(again)
     if extra:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from passport.attestation import Attestation
 from passport.errors import RollupError
@@ -31,7 +32,15 @@ from passport.factors import Benchmark, EmissionFactor, FactorDataset
 from passport.footprint import LIFE_CYCLE_STAGES, DataQuality, Uncertainty
 from passport.quantity import exact_sum
 from passport.rollup_split import Split, SplitLine, rolled_split
-from passport.rollup_stats import Grade, Statistics, grade, line_variance, round_half_even, statistics
+from passport.rollup_stats import (
+    Grade,
+    Statistics,
+    fraction_sum,
+    grade,
+    line_variance,
+    round_half_even,
+    statistics,
+)
 from passport.spec import FactorRef, PassportSpec, ProcessLine
 from passport.units import factor_between, symbol_of
 
@@ -149,9 +158,9 @@ class Line:
     primary: Fraction = Fraction(0)
     dqi: DataQuality | None = None
 
-    @property
+    @cached_property
     def total(self) -> Fraction:
-        """The line's contribution over all stages."""
+        """The line's contribution over all stages (computed once: the statistics and the split ask again)."""
         return sum((v for _, v in self.stages), Fraction(0))
 
     def rounded(self, places: int) -> tuple[tuple[str, Decimal], ...]:
@@ -295,11 +304,11 @@ def rollup(spec: PassportSpec, resolved: Resolved) -> Rollup:
     """
     scale = _f(spec.unitary_product_amount) / _f(spec.inventory_amount)
     lines = tuple(_scaled(line, scale) for line in _lines(spec, resolved))
-    sums: dict[str, Fraction] = {}
+    by_stage: dict[str, list[Fraction]] = {}
     for line in lines:
         for s, v in line.stages:
-            sums[s] = sums.get(s, Fraction(0)) + v
-    exact = tuple((s, sums[s]) for s in LIFE_CYCLE_STAGES if s in sums)
+            by_stage.setdefault(s, []).append(v)
+    exact = tuple((s, fraction_sum(by_stage[s])) for s in LIFE_CYCLE_STAGES if s in by_stage)
     stages = tuple((s, round_half_even(v, spec.places)) for s, v in exact)
     total = exact_sum(v for _, v in stages)
     graded = None if resolved.benchmark is None else grade(total, spec, resolved.benchmark)

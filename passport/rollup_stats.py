@@ -25,6 +25,7 @@ Every figure is rounded once, ROUND_HALF_EVEN, to the specification's places.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
@@ -48,6 +49,20 @@ UNCERTAINTY_METHOD = (
     "first-order analytical propagation, lines independent, variances add; interval = total -/+ 2u (k = 2)"
 )
 _LN_CONTEXT = Context(prec=40, rounding=ROUND_HALF_EVEN)
+
+
+def fraction_sum(values: Iterable[Fraction]) -> Fraction:
+    """The exact sum of ``values``: numerators added as integers per denominator, then the few distinct
+    denominators' sums added as fractions (the same value as ``sum(values, Fraction(0))``, without a gcd per
+    addition: a roll-up's lines share a handful of denominators)."""
+    by_denominator: dict[int, int] = {}
+    for v in values:
+        d = v.denominator
+        by_denominator[d] = by_denominator.get(d, 0) + v.numerator
+    total = Fraction(0)
+    for d, n in by_denominator.items():
+        total += Fraction(n, d)
+    return total
 
 
 def round_half_even(value: Fraction, places: int) -> Decimal:
@@ -125,23 +140,31 @@ class Statistics:
 
 
 def _weighted(pairs: Sequence[tuple[Fraction, Fraction]]) -> Fraction | None:
-    weight = sum((w for w, _ in pairs), Fraction(0))
-    return None if weight == 0 else sum((w * v for w, v in pairs), Fraction(0)) / weight
+    weight = fraction_sum(w for w, _ in pairs)
+    return None if weight == 0 else fraction_sum(w * v for w, v in pairs) / weight
 
 
-def _dqi(lines: Sequence[Line], places: int) -> DataQuality | None:
-    rated = [(abs(line.total), line.dqi) for line in lines if line.dqi is not None]
-    everything = sum((abs(line.total) for line in lines), Fraction(0))
+def _dqi(weights: Sequence[tuple[Fraction, Line]], everything: Fraction, places: int) -> DataQuality | None:
+    rated = [(w, line.dqi) for w, line in weights if line.dqi is not None]
     if not rated or everything == 0:
         return None
     values: dict[str, Decimal | None] = {}
+    exact: dict[Decimal, Fraction] = {}  # ratings take few distinct values: each converted once
     for attr, _ in DataQuality.WIRE[:5]:
-        mean = _weighted([(w, Fraction(getattr(q, attr))) for w, q in rated if getattr(q, attr) is not None])
+        pairs = []
+        for w, q in rated:
+            rating = getattr(q, attr)
+            if rating is not None:
+                f = exact.get(rating)
+                if f is None:
+                    f = exact[rating] = Fraction(rating)
+                pairs.append((w, f))
+        mean = _weighted(pairs)
         values[attr] = None if mean is None else round_half_even(mean, places)
     technological, temporal, geographical = (values[a] for a in ("technological", "temporal", "geographical"))
     if technological is None or temporal is None or geographical is None:  # every rated line weighed 0
         return None
-    coverage = sum((w for w, _ in rated), Fraction(0)) / everything * 100
+    coverage = fraction_sum(w for w, _ in rated) / everything * 100
     return DataQuality(
         technological, temporal, geographical, values["completeness"], values["reliability"],
         round_half_even(coverage, places),
@@ -151,18 +174,18 @@ def _dqi(lines: Sequence[Line], places: int) -> DataQuality | None:
 def statistics(lines: Sequence[Line], total: Decimal, places: int) -> Statistics:
     """The statistics of a roll-up's lines (each already per declared unit) around its published total."""
     weights = [(abs(line.total), line) for line in lines]
-    everything = sum((w for w, _ in weights), Fraction(0))
+    everything = fraction_sum(w for w, _ in weights)
     stated = [line.variance for line in lines if line.variance is not None]
     primary = _weighted([(w, line.primary) for w, line in weights])
     out = Statistics(
         primary_data_share=None if primary is None else round_half_even(primary * 100, places),
-        dqi=_dqi(lines, places),
+        dqi=_dqi(weights, everything, places),
     )
     if not stated:
         return out
-    var = sum(stated, Fraction(0))
+    var = fraction_sum(stated)
     expanded = round_sqrt(var * COVERAGE_FACTOR**2, places)
-    covered = sum((w for w, line in weights if line.variance is not None), Fraction(0))
+    covered = fraction_sum(w for w, line in weights if line.variance is not None)
     return Statistics(
         round_sqrt(var, places), expanded, total - expanded, total + expanded,
         None if everything == 0 else round_half_even(covered / everything * 100, places),
