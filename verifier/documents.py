@@ -4,7 +4,8 @@ receipt proves it under the bundle's checkpoint), ``digest`` (its bytes hash to 
 ``@context`` allow-listed, each loadable one hashing to its pinned digest).
 
 The credential is parsed and verified once, by :func:`passport.records.prepare` (the same function the log's
-pipeline admits documents with); its :class:`~passport.records.Prepared` value is what the replay of
+pipeline admits documents with), here or, for a large bundle, in worker processes (:func:`prepare_bodies`,
+``verifier.verify``); its :class:`~passport.records.Prepared` value is what the replay of
 :mod:`verifier.replay` judges. A public bundle's attestations carry no body: their digest, signature and
 contexts are not checked (never passed), their inclusion is.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from identifiers.errors import IdentifierError
 from ledger.checkpoint import Checkpoint
@@ -42,7 +44,7 @@ from verifier.errors import (
 )
 from verifier.report import Check, Status
 
-__all__ = ["Doc", "check_document"]
+__all__ = ["Doc", "Outcome", "Ready", "check_body", "check_inclusion", "prepare_bodies"]
 
 
 @dataclass
@@ -91,19 +93,43 @@ def _inclusion(record: BundleRecord, note: bytes, head: Checkpoint, digest: str)
     return f"index {record.index} of {head.size}"
 
 
-def _prepare(doc: Doc) -> Prepared:
-    """Parse and verify the body; the errors sorted into the check they concern."""
-    assert doc.body is not None
+@dataclass(frozen=True)
+class Ready:
+    """A body parsed and verified: the credential, and the context URLs it names (found where it was parsed,
+    so a worker's answer needs no parse again here)."""
+
+    prepared: Prepared
+    contexts: tuple[str, ...]
+
+
+def _prepare(digest: str, body: bytes) -> Ready:
+    """Parse and verify a body; the errors sorted into the check they concern."""
     try:
-        return prepare(doc.body)
+        prepared = prepare(body)
     except (ContextNotAllowedError, ContextDigestError) as e:
-        raise ContextError(e.message, document=doc.digest, field="/@context") from e
+        raise ContextError(e.message, document=digest, field="/@context") from e
     except ProofError as e:
-        raise SignatureError(f"{e.code}: {e.message}", document=doc.digest, field="/proof") from e
+        raise SignatureError(f"{e.code}: {e.message}", document=digest, field="/proof") from e
     except (PassportError, IdentifierError) as e:
-        raise RecordError(
-            f"the credential makes no record: {e.code}: {e.message}", document=doc.digest
-        ) from e
+        raise RecordError(f"the credential makes no record: {e.code}: {e.message}", document=digest) from e
+    return Ready(prepared, tuple(_context_urls(prepared.document)))
+
+
+Outcome: TypeAlias = Ready | VerifyError
+"""What preparing a body gives: the credential parsed and verified, or the check failure it makes."""
+
+
+def prepare_bodies(items: list[tuple[str, bytes]]) -> list[Outcome]:
+    """Each (digest, body)'s credential parsed and verified, or the failure it makes, in order (a worker
+    process's task, ``verifier.verify``: nothing here depends on another body, and no exception but a bug's
+    leaves)."""
+    out: list[Outcome] = []
+    for digest, body in items:
+        try:
+            out.append(_prepare(digest, body))
+        except VerifyError as e:
+            out.append(e)
+    return out
 
 
 def _digest_of(body: bytes) -> str | None:
@@ -114,19 +140,25 @@ def _digest_of(body: bytes) -> str | None:
 
 
 def _context_urls(document: SignedDocument) -> list[str]:
-    """Every context URL the document names. The common case is answered without walking the document: when
-    its bytes hold one ``"@context"`` key and no ``\\u`` escape (which could spell another), that key is the
-    top-level one, and only its value names contexts."""
+    """Every context URL the document names, in document order. The common case is answered without walking
+    the document: when its bytes hold no ``\\u`` escape (which could spell another key) and ``"@context"``
+    exactly as often as the document has a top-level ``@context`` and a ``@context`` in its top-level
+    ``proof`` object, those are every ``@context`` key (each key is spelled in the bytes; duplicate keys are
+    refused by the parse), and only their values name contexts (``@import`` counts only inside a context)."""
     raw, data = document.raw, document.data
-    top = data.get("@context")
-    if top is not None and raw.count(b'"@context"') == 1 and b"\\u" not in raw:
-        return context_urls({"@context": top})
+    found = {
+        key: {"@context": value["@context"]} if key == "proof" else value
+        for key, value in data.items()
+        if key == "@context" or (key == "proof" and isinstance(value, dict) and "@context" in value)
+    }
+    if found and raw.count(b'"@context"') == len(found) and b"\\u" not in raw:
+        return context_urls(found)
     return context_urls(data)
 
 
-def _contexts(prepared: Prepared, store: ContextStore) -> str:
+def _contexts(urls: tuple[str, ...], store: ContextStore) -> str:
     named_only = set()
-    for url in _context_urls(prepared.document):
+    for url in urls:
         entry = ALLOW_LIST.get(url)
         if entry is None:
             raise ContextError(f"context {url!r} is not on the allow-list", field="/@context")
@@ -144,11 +176,18 @@ def _contexts(prepared: Prepared, store: ContextStore) -> str:
     return "allow-listed and pinned"
 
 
-def check_document(doc: Doc, note: bytes, head: Checkpoint, *, full: bool, store: ContextStore) -> None:
-    """Make a document's own checks (module docstring) and keep its credential, parsed and verified, on
-    ``doc.prepared`` when every one of them passed."""
+def check_inclusion(doc: Doc, note: bytes, head: Checkpoint) -> None:
+    """The document's ``inclusion`` check: its record's receipt proves it under the bundle's checkpoint."""
     digest = doc.digest
     doc.add(run("inclusion", ReceiptError.code, digest, lambda: _inclusion(doc.record, note, head, digest)))
+
+
+def check_body(doc: Doc, *, full: bool, store: ContextStore, ready: Outcome | None = None) -> None:
+    """The document's ``digest``, ``signature`` and ``contexts`` checks (after :func:`check_inclusion`); its
+    credential, parsed and verified, is kept on ``doc.prepared`` when every one of them passed. ``ready`` is
+    what :func:`prepare_bodies` gave for its body, if that was done already (in a worker process); otherwise
+    it is done here, the same way."""
+    digest = doc.digest
     names = ("digest", "signature", "contexts")
     if doc.body is None:
         if doc.fields.kind == KIND_ATTESTATION and not full:
@@ -163,7 +202,10 @@ def check_document(doc: Doc, note: bytes, head: Checkpoint, *, full: bool, store
             doc.add(not_checked(name, UNDECIDED, "the credential is not in the bundle", digest))
         return
     try:
-        prepared = _prepare(doc)
+        if ready is None:
+            ready = _prepare(digest, doc.body)
+        elif isinstance(ready, VerifyError):
+            raise ready
     except VerifyError as e:
         # The bytes may not be the ones logged at all: then that is the failure to report.
         if _digest_of(doc.body) != digest:
@@ -188,6 +230,7 @@ def check_document(doc: Doc, note: bytes, head: Checkpoint, *, full: bool, store
             if name not in doc.checks:
                 doc.add(not_checked(name, UNDECIDED, "the credential did not verify", digest))
         return
+    prepared, urls = ready.prepared, ready.contexts
     if not hmac.compare_digest(prepared.document.digest, digest):
         doc.add(
             failed("digest", DigestError("the credential's bytes do not hash to its record's digest"), digest)
@@ -197,6 +240,6 @@ def check_document(doc: Doc, note: bytes, head: Checkpoint, *, full: bool, store
         return
     doc.add(passed("digest", DigestError.code, digest))
     doc.add(passed("signature", SignatureError.code, digest, "eddsa proof by the issuer's key"))
-    doc.add(run("contexts", ContextError.code, digest, lambda: _contexts(prepared, store)))
+    doc.add(run("contexts", ContextError.code, digest, lambda: _contexts(urls, store)))
     if doc.ok("contexts"):
         doc.prepared = prepared

@@ -22,20 +22,17 @@ the verified root by ``verifier.audit``), their credentials hashed against their
 verified again (``verifier.recordwork``). A resumed audit costs a re-read of the old records, not of their
 signatures.
 
-Workers are processes started from a fork server with the passport modules preloaded (as the submission
-pipeline's are, ``api/preparation.py``): Ed25519 releases the GIL, but parsing and the rules are Python. A
+Workers are processes started from a fork server with the passport modules preloaded
+(:class:`verifier.workers.WorkerPool`): Ed25519 releases the GIL, but parsing and the rules are Python. A
 record goes to them in chunks of :data:`CHUNK`, at most :data:`AHEAD` chunks per worker ahead of the judging.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import threading
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -48,6 +45,7 @@ from verifier.auditrun import AuditProblem
 from verifier.credentials import DIGEST, CredentialSource
 from verifier.errors import AuditAuthorityError, AuditRecordError
 from verifier.recordwork import RecordTask, code_of, work
+from verifier.workers import WorkerPool, default_jobs
 
 __all__ = ["AHEAD", "CHUNK", "RecordAudit", "default_jobs"]
 
@@ -59,31 +57,13 @@ AHEAD = 4
 auditing process reads, hashes and judges, few enough to bound what is held in memory."""
 
 
-def default_jobs() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _watch_parent() -> None:
-    """Run in each worker as it starts: end it when the auditing process ends, however it ends."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        parent.join()
-        os._exit(0)
-
-    threading.Thread(target=watch, name="watch-auditor", daemon=True).start()
-
-
 @dataclass
 class _Run:
     """Consecutive entries handed over together: each either answered already (a problem, or None for an
     entry with no record) or a task whose outcome comes, in order, from ``outcomes`` or ``future``."""
 
     slots: list[AuditProblem | RecordTask | None]
-    future: Future[list[Prepared | AuditProblem]] | None = None
+    future: Future[tuple[float, list[Prepared | AuditProblem]]] | None = None
     outcomes: list[Prepared | AuditProblem] | None = None
     tasks: list[RecordTask] = field(default_factory=list)
 
@@ -119,12 +99,16 @@ class RecordAudit:
         self.registry = RegistryState.genesis(registrar)
         self.documents = DocumentIndex()
         self.credentials = credentials
-        self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self.records = 0
         self.known_records = 0
         self._seen: dict[bytes, int] = {}
         self._queue: deque[tuple[_Run, bool]] = deque()
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = WorkerPool(jobs, preload=["verifier.recordwork"])
+
+    @property
+    def jobs(self) -> int:
+        """The worker processes checking credentials (1: this process; it drops to 1 if a worker dies)."""
+        return self._pool.jobs
 
     def __enter__(self) -> RecordAudit:
         return self
@@ -140,16 +124,7 @@ class RecordAudit:
             if run.future is not None:
                 run.future.cancel()
         self._queue.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def _workers(self) -> ProcessPoolExecutor | None:
-        if self.jobs > 1 and self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["verifier.recordwork"])
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_watch_parent)
-        return self._pool
+        self._pool.close()
 
     # --- the RecordReplay protocol ------------------------------------------------------------------------
 
@@ -198,22 +173,11 @@ class RecordAudit:
                 slots[i] = slot = RecordTask(slot.index, slot.entry, slot.digest, bodies.get(slot.digest))
                 tasks.append(slot)
         run = _Run(slots, tasks=tasks)
-        pool = self._workers() if tasks else None
-        if pool is not None:
-            try:
-                run.future = pool.submit(work, tasks, verify)
-            except (BrokenProcessPool, RuntimeError):
-                self._lose_workers()
+        if tasks:
+            run.future = self._pool.submit(work, tasks, verify)
         if run.future is None:
             run.outcomes = work(tasks, verify)
         self._queue.append((run, verify))
-
-    def _lose_workers(self) -> None:
-        """A worker died (killed, out of memory): check the rest in this process, with the same outcomes."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-        self.jobs = 1
 
     @staticmethod
     def _ready(run: _Run) -> bool:
@@ -224,9 +188,8 @@ class RecordAudit:
         done = run.outcomes
         if run.future is not None:
             try:
-                done = run.future.result()
-            except BrokenProcessPool:
-                self._lose_workers()
+                done = self._pool.result(run.future)
+            except BrokenProcessPool:  # a worker died: the rest is checked here, with the same outcomes
                 done = work(run.tasks, verify)
         outcomes = iter(done or ())
         for slot in run.slots:

@@ -6,7 +6,9 @@ The steps, in order:
 1. the bundle's checkpoint opens with the policy's log key (``checkpoint``) and meets its witness quorum
    (``quorum``; the newest counted cosignature time is the report's "as of");
 2. each record on its own (:mod:`verifier.documents`): ``inclusion`` under that checkpoint, ``digest``,
-   ``signature``, ``contexts``;
+   ``signature``, ``contexts``; for a bundle of at least :data:`PARALLEL_FROM` credentials, their parsing and
+   proofs (the bulk of the work) run in worker processes first (:class:`~verifier.workers.WorkerPool`, in
+   chunks of :data:`CHUNK`), with the outcomes the in-process path gives;
 3. the replay in log order from the registrar's key (:mod:`verifier.replay`): ``authority`` and ``record``;
 4. the older checkpoints the passports' embedded receipts name, proven consistent with the bundle's
    (``consistency``);
@@ -20,6 +22,7 @@ Nothing the bundle says of itself is trusted: the policy and the registrar key a
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 
 from ledger.errors import LedgerError
@@ -32,7 +35,7 @@ from passport.records import KIND_ATTESTATION, KIND_PASSPORT
 from verifier.anchors import NoteCache, judge_quorum, open_log_note
 from verifier.bundle import Bundle
 from verifier.checks import UNDECIDED, not_checked, run
-from verifier.documents import Doc, check_document
+from verifier.documents import Doc, Outcome, check_body, check_inclusion, prepare_bodies
 from verifier.errors import (
     BundleError,
     CheckpointError,
@@ -47,8 +50,19 @@ from verifier.passports import Consistent, check_grade, check_links, check_rollu
 from verifier.replay import check_endorsements, check_status, replay, withheld_attestations
 from verifier.report import Check, Judged, Report, Status
 from verifier.tree import build_tree
+from verifier.workers import Batch, WorkerPool
 
-__all__ = ["verify_bundle"]
+__all__ = ["CHUNK", "PARALLEL_FROM", "verify_bundle"]
+
+PARALLEL_FROM = 64
+"""Credentials from which a bundle's are prepared in worker processes (fewer: starting workers costs more
+than it saves)."""
+
+CHUNK = 32
+"""Credentials per task sent to a worker."""
+
+PRELOAD = ("verifier.documents",)
+"""What the workers' fork server imports once: the passport modules ``prepare`` needs."""
 
 
 def _consistency(bundle: Bundle, docs: list[Doc], notes: NoteCache) -> tuple[Consistent, str]:
@@ -120,14 +134,40 @@ def _passport_checks(
         doc.add(run("grade", GradeError.code, digest, lambda: check_grade(passport, by_digest)))
 
 
+def _start(docs: list[Doc], pool: WorkerPool | None) -> Batch[tuple[str, bytes], Outcome] | None:
+    """Hand the documents' bodies to worker processes (None when the bundle is small, or one job is asked)."""
+    items = [(doc.digest, doc.body) for doc in docs if doc.body is not None]
+    if len(items) < PARALLEL_FROM or pool is None or pool.jobs == 1:
+        return None
+    return pool.start(prepare_bodies, items, CHUNK)
+
+
+def _ready(docs: list[Doc], batch: Batch[tuple[str, bytes], Outcome] | None) -> list[Outcome | None]:
+    """Each document's outcome from the workers, in order (None: none came, the document does it itself)."""
+    if batch is None:
+        return [None] * len(docs)
+    outcomes = iter(batch.results())
+    return [None if doc.body is None else next(outcomes) for doc in docs]
+
+
 def verify_bundle(
-    bundle: Bundle, policy: Policy, registrar: bytes, *, contexts: ContextStore = DEFAULT_STORE
+    bundle: Bundle,
+    policy: Policy,
+    registrar: bytes,
+    *,
+    contexts: ContextStore = DEFAULT_STORE,
+    jobs: int | None = None,
+    pool: WorkerPool | None = None,
 ) -> Report:
     """Verify a parsed bundle under a tlog-policy and the registrar's first public key (module docstring).
 
     Verification never raises for what the bundle holds: every failure is a failed check of the report,
     with its code, document and field. ``contexts`` is the store of pinned context files (an operator may
-    install one with its own directory).
+    install one with its own directory). A bundle of :data:`PARALLEL_FROM` credentials or more has them
+    prepared by ``jobs`` processes (default: every core; 1: this process alone): this one and ``jobs - 1``
+    workers started for this call and ended before it returns, or ``pool``'s (the caller's, left open;
+    ``jobs`` is then ignored). The report is the same either way; a worker that dies only moves its work
+    back to this process.
     """
     note, head = bundle.note()
     checks: list[Check] = []
@@ -150,8 +190,14 @@ def verify_bundle(
         notes.seed(bundle.checkpoint, head)
     # 2. Each record on its own.
     docs = [Doc(r, r.fields(), bundle.credentials.get(r.fields().credential)) for r in bundle.records]
-    for doc in docs:
-        check_document(doc, bundle.checkpoint, head, full=bundle.full, store=contexts)
+    with contextlib.ExitStack() as stack:
+        if pool is None and jobs != 1 and sum(doc.body is not None for doc in docs) >= PARALLEL_FROM:
+            pool = stack.enter_context(WorkerPool(jobs, preload=PRELOAD, share=True))
+        batch = _start(docs, pool)
+        for doc in docs:  # while the workers prepare the bodies
+            check_inclusion(doc, bundle.checkpoint, head)
+        for doc, ready in zip(docs, _ready(docs, batch), strict=True):
+            check_body(doc, full=bundle.full, store=contexts, ready=ready)
     # 3. The replay.
     state = replay(docs, registrar, full=bundle.full)
     by_digest: dict[str, Doc] = {}

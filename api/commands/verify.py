@@ -1,11 +1,12 @@
-"""``carbontrail verify FILE|ID --policy FILE --registrar KEY|FILE [--require-full] [--json]``: a bundle
-verified offline under the trust anchors given (docs/verify.md, "The report").
+"""``carbontrail verify FILE|ID --policy FILE --registrar KEY|FILE [--require-full] [--json] [--jobs N]``: a
+bundle verified offline under the trust anchors given (docs/verify.md, "The report").
 
 A FILE is a bundle as ``carbontrail bundle`` writes it; an ID (a product identifier, when no such file
 exists) has the bundle built from the local database first (``--full`` for the full one). It prints the
 provenance tree, each node with its checks summarised and every failure in full, and the checkpoint judged
 by; ``--json`` prints ``Report.to_json()``. Exit 0 if every check the bundle allows passed (with
-``--require-full``, every check was made too), 1 if one failed, 2 on bad input.
+``--require-full``, every check was made too), 1 if one failed, 2 on bad input. ``--jobs N``: a large bundle's
+credentials are verified by N processes (default: every core; 1: this process only).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def register(sub: Sub) -> None:
     p.add_argument("--require-full", action="store_true", help="fail on any check the bundle could not make")
     p.add_argument("--full", action="store_true", help="with an ID: build the full bundle (default public)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes verifying a large bundle's credentials (default: every core)",
+    )
     p.set_defaults(run=run_verify)
 
 
@@ -133,9 +140,11 @@ def render(report: Report, *, require_full: bool = False) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise CliError("cli.usage", "--jobs must be at least 1")
     policy = _policy(args.policy)
     registrar = registrar_key(args.registrar)
-    report = verify_bundle(_bundle(args), policy, registrar)
+    report = verify_bundle(_bundle(args), policy, registrar, jobs=args.jobs)
     if args.json:
         print(json.dumps(report.to_json(require_full=args.require_full), indent=1, ensure_ascii=False))
     else:

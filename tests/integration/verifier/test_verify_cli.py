@@ -57,6 +57,8 @@ def test_the_cli_prints_the_tree_and_exits_by_the_checks(
     battery: Battery, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     full = write(battery, tmp_path / "full.json")
+    assert cli([str(full), *anchors(battery), "--jobs", "1"]) == 0
+    capsys.readouterr()
     assert cli([str(full), *anchors(battery)]) == 0
     out = capsys.readouterr().out
     assert "judged by registry.test/log checkpoint, size" in out
@@ -83,6 +85,7 @@ def test_the_cli_refuses_bad_input_with_2(battery: Battery, tmp_path: Path) -> N
     full = write(battery, tmp_path / "full.json")
     assert cli([str(full), "--policy", str(tmp_path / "none"), "--registrar", anchors(battery)[3]]) == 2
     assert cli([str(full), anchors(battery)[0], anchors(battery)[1], "--registrar", "did:key:nope"]) == 2
+    assert cli([str(full), *anchors(battery), "--jobs", "0"]) == 2
 
 
 def test_the_cli_builds_the_bundle_of_an_id_from_the_database(

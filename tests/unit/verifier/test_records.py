@@ -288,7 +288,7 @@ def test_a_worker_killed_midway_changes_no_outcome(log: Log) -> None:
     key = log.registrar.public_key().public_bytes_raw()
     with RecordAudit(key, log.store, jobs=2) as records:
         found = list(records.check(0, log.entries[:100]))
-        pool = records._pool  # the workers this test started, ended by their pids
+        pool = records._pool.executor  # the workers this test started, ended by their pids
         assert pool is not None
         for process in list(pool._processes.values()):
             assert process.pid is not None
