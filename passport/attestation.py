@@ -218,6 +218,13 @@ def _to_subject(att: Attestation) -> dict[str, Any]:
 
 _REQUIRED, _OPTIONAL = set(REQUIRED), set(SUBJECT_FIELDS - REQUIRED)
 """The subject's members as sets, made once (check_object only reads them)."""
+_NO_MEMBERS: set[str] = set()
+_STAGES = set(fp.LIFE_CYCLE_STAGES)
+_STAGE_LABELS = {name: f"stages.{name}" for name in fp.LIFE_CYCLE_STAGES}
+_DQI_REQUIRED = {w for _, w in fp.DataQuality.WIRE[:3]}
+_DQI_OPTIONAL = {w for _, w in fp.DataQuality.WIRE[3:]}
+_DQI_LABELS = tuple((a, w, f"dqi.{w}") for a, w in fp.DataQuality.WIRE)
+"""The nested objects' members and the names their errors give, made once as well."""
 
 
 def _object(value: Any, what: str, required: set[str], optional: set[str]) -> dict[str, Any]:
@@ -238,10 +245,6 @@ def _list(value: Any, what: str) -> list[Any]:
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
     return tuple(_str(item, what) for item in _list(value, what))
-
-
-def _decimals(obj: dict[str, Any], pairs: tuple[tuple[str, str], ...], what: str) -> dict[str, Decimal]:
-    return {a: parse_decimal(obj[w], f"{what}.{w}", AttestationError) for a, w in pairs if w in obj}
 
 
 def _from_subject(subject: Any) -> Attestation:
@@ -299,16 +302,17 @@ def _from_subject(subject: Any) -> Attestation:
             )
         values["extensions"] = tuple(exts)
     if "stages" in s:
-        st = _object(s["stages"], "stages", set(), set(fp.LIFE_CYCLE_STAGES))
+        st = _object(s["stages"], "stages", _NO_MEMBERS, _STAGES)
         if not st:
             raise _err("field", "stages must report at least one stage (leave it out otherwise)")
         values["stages"] = fp.Stages.from_items(
-            {k: parse_decimal(v, f"stages.{k}", AttestationError) for k, v in st.items()}
+            {k: parse_decimal(v, _STAGE_LABELS[k], AttestationError) for k, v in st.items()}
         )
     if "dqi" in s:
-        wire = fp.DataQuality.WIRE
-        q = _object(s["dqi"], "dqi", {w for _, w in wire[:3]}, {w for _, w in wire[3:]})
-        values["dqi"] = fp.DataQuality(**_decimals(q, wire, "dqi"))
+        q = _object(s["dqi"], "dqi", _DQI_REQUIRED, _DQI_OPTIONAL)
+        values["dqi"] = fp.DataQuality(
+            **{a: parse_decimal(q[w], label, AttestationError) for a, w, label in _DQI_LABELS if w in q}
+        )
     if "uncertainty" in s:
         values["uncertainty"] = fp.uncertainty_from_wire(s["uncertainty"], "uncertainty", AttestationError)
     return Attestation(**values, _decimals_parsed=True)

@@ -93,8 +93,9 @@ def is_date_time_stamp(value: Any) -> bool:
     match = _DATE_TIME_STAMP.fullmatch(value)
     if match is None:
         return False
-    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
-    return 1 <= year <= 9999 and day <= calendar.monthrange(year, month)[1]
+    year, day = int(match["year"]), int(match["day"])
+    # Every month has 28 days: the calendar is asked only about the days some months lack.
+    return 1 <= year <= 9999 and (day <= 28 or day <= calendar.monthrange(year, int(match["month"]))[1])
 
 
 def _check_options(options: Mapping[str, Any], cryptosuite: str) -> None:

@@ -44,6 +44,8 @@ from passport.document import SignedDocument
 from passport.errors import IssuerError, RuleError, UnsupportedCryptosuiteError
 
 CONTEXT = (CREDENTIALS_V2, CARBONTRAIL_V1)
+_CONTEXT_LIST = list(CONTEXT)
+"""``CONTEXT`` as the list a credential's ``@context`` must equal (only ever compared, never handed out)."""
 _BASE_PROPERTIES = frozenset(
     {"@context", "id", "type", "issuer", "validFrom", "name", "description", "credentialSubject", "proof"}
 )
@@ -64,9 +66,9 @@ class Kind:
         """The credential's ``type`` value."""
         return ["VerifiableCredential", self.type_name]
 
-    @property
+    @functools.cached_property
     def properties(self) -> frozenset[str]:
-        """The top-level properties a credential of this kind may carry."""
+        """The top-level properties a credential of this kind may carry (made once per kind)."""
         return _BASE_PROPERTIES | {"validUntil"} if self.valid_until else _BASE_PROPERTIES
 
 
@@ -90,6 +92,9 @@ def check_object(
     """
     if not isinstance(value, dict):
         raise error("field", f"{what} must be a JSON object")
+    keys = value.keys()
+    if keys >= required and keys - required <= optional:
+        return value  # the usual case, decided without building the sorted lists the message needs
     missing = sorted(required - set(value))
     unknown = sorted(set(value) - required - optional)
     if missing or unknown:
@@ -163,10 +168,10 @@ def check_envelope(kind: Kind, data: Mapping[str, Any]) -> Envelope:
     err = kind.error
     if data.get("type") != kind.types:
         raise err("shape", f"a {kind.type_name}'s type is {kind.types}")
-    if data.get("@context") != list(CONTEXT):
+    if data.get("@context") != _CONTEXT_LIST:
         raise err("shape", f"a {kind.type_name}'s @context is {list(CONTEXT)}")
-    extra = sorted(set(data) - kind.properties)
-    if extra:
+    if not data.keys() <= kind.properties:
+        extra = sorted(set(data) - kind.properties)
         raise err("shape", f"a {kind.type_name} may not carry {', '.join(extra)}")
     valid_from = data.get("validFrom")
     if not isinstance(valid_from, str) or not is_date_time_stamp(valid_from):

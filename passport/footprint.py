@@ -78,12 +78,12 @@ class Stages:
     @classmethod
     def from_items(cls, values: dict[str, Decimal]) -> Stages:
         """Build from wire names (``rawMaterialAcquisition``, ...) to values."""
-        names = dict(_STAGE_ATTRIBUTES)
-        return cls(**{names[k]: v for k, v in values.items()})
+        return cls(**{_STAGE_ATTRIBUTE_OF[k]: v for k, v in values.items()})
 
 
 _STAGE_ATTRIBUTES = tuple(zip(LIFE_CYCLE_STAGES, (f.name for f in fields(Stages)), strict=True))
 """(wire name, attribute) of each stage, in life-cycle order."""
+_STAGE_ATTRIBUTE_OF = dict(_STAGE_ATTRIBUTES)
 
 
 @dataclass(frozen=True)
@@ -221,8 +221,7 @@ def uncertainty_from_wire(value: Any, what: str, error: type[RuleError]) -> Unce
     Raises:
         RuleError: ``error`` with rule ``field`` or ``decimal``.
     """
-    params = Uncertainty.PARAMETERS
-    u = check_object(value, what, {"distribution", "method"}, {"description", *(w for _, w in params)}, error)
+    u = check_object(value, what, _UNCERTAINTY_REQUIRED, _UNCERTAINTY_OPTIONAL, error)
     for name in ("distribution", "method", "description"):
         if name in u and not isinstance(u[name], str):
             raise error("field", f"{what}.{name} must be a string")
@@ -230,5 +229,10 @@ def uncertainty_from_wire(value: Any, what: str, error: type[RuleError]) -> Unce
         u["distribution"],
         u["method"],
         description=u.get("description"),
-        **{a: parse_decimal(u[w], f"{what}.{w}", error) for a, w in params if w in u},
+        **{a: parse_decimal(u[w], f"{what}.{w}", error) for a, w in Uncertainty.PARAMETERS if w in u},
     )
+
+
+_UNCERTAINTY_REQUIRED = {"distribution", "method"}
+_UNCERTAINTY_OPTIONAL = {"description", *(w for _, w in Uncertainty.PARAMETERS)}
+"""An uncertainty's members, made once (check_object only reads them)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import copy
 import json
 from typing import Any
@@ -391,6 +392,13 @@ def test_created_accepts_offsets_and_fractions() -> None:
             == created
         )
     assert not di.is_date_time_stamp("2023-02-29T00:00:00Z")
+
+
+@given(st.integers(1, 9999), st.integers(1, 12), st.integers(1, 31))
+def test_a_date_time_stamp_names_a_day_of_the_calendar(year: int, month: int, day: int) -> None:
+    # is_date_time_stamp asks the calendar only past the 28th: the same answer as asking it always.
+    exists = day <= calendar.monthrange(year, month)[1]
+    assert di.is_date_time_stamp(f"{year:04d}-{month:02d}-{day:02d}T12:00:00Z") == exists
 
 
 def test_expected_proof_purpose_is_enforced() -> None:
