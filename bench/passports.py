@@ -121,19 +121,44 @@ def _bare(document: Any, key: Any) -> tuple[Any, bytes, bytes]:
     return key.public_key(), signature, data
 
 
-def _setup(root: Path, components: int) -> Setup:
-    """Build the installation (registered parties, ``components`` pushed attestations) and the timed call."""
+@dataclass(frozen=True)
+class Supply:
+    """The built installation: the log and its pipeline, the manufacturer's key, each component's signed
+    attestation with its supplier's key (all pushed), the parsed specification and its build time."""
+
+    log: Any
+    pipeline: Any
+    maker: Any
+    documents: list[tuple[Any, Any]]
+    spec: Any
+    started: float
+
+    def compose_and_sign(self) -> Any:
+        """What ``carbontrail passport compose --key`` does once the specification is read."""
+        from api.compose import compose
+        from identifiers.multikey import did_key_from_public_key
+        from passport.dpp import sign_passport
+        from passport.envelope import public_key_bytes
+
+        composition = compose(
+            self.log, self.spec, issuer=did_key_from_public_key(public_key_bytes(self.maker)),
+            issuer_name="Assembler", resolver_base="https://ct.example.cn",
+            passport_id="urn:uuid:00000000-0000-4000-8000-000000000001", valid_from=WHEN,
+        )  # fmt: skip
+        return sign_passport(composition.credential, self.maker)
+
+
+def build_supply(root: Path, components: int) -> Supply:
+    """Register four suppliers and a manufacturer, push one attestation per component, parse the
+    specification of a product made of them (shared with ``bench/verify.py``)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from api.compose import compose
     from api.keyfile import read_key_file
     from api.logservice import init_log, open_log
     from api.settings import Settings
     from api.submission import open_pipeline
-    from identifiers.multikey import did_key_from_public_key
     from identifiers.registry_ops import RegistryOperation
     from passport.attestation import sign_attestation
-    from passport.dpp import sign_passport
     from passport.envelope import public_key_bytes
     from passport.registry import sign_registry_entry
     from passport.spec import parse_spec
@@ -160,33 +185,27 @@ def _setup(root: Path, components: int) -> Setup:
     log = open_log(settings)
     pipeline = open_pipeline(log)
     _submitted(pipeline.submit([sign_registry_entry(op, registrar, WHEN).raw for op in ops]), "registering")
-
     products = [f"88.118.{i % SUPPLIERS + 1}/MAT-{i}" for i in range(components)]
-    bare: list[tuple[Any, bytes, bytes]] = []
-    raws: list[bytes] = []
+    documents = []
     for i, product in enumerate(products):
         key = suppliers[i % SUPPLIERS]
-        document = sign_attestation(_material(product, i), key, WHEN)
-        raws.append(document.raw)
-        bare.append(_bare(document, key))
+        documents.append((sign_attestation(_material(product, i), key, WHEN), key))
+    raws = [document.raw for document, _ in documents]
     for begin in range(0, len(raws), 500):
         _submitted(pipeline.submit(raws[begin : begin + 500]), "pushing the attestations")
-    spec = parse_spec(_spec_text(products))
-    issuer = did_key_from_public_key(public_key_bytes(maker))
-    build_seconds = time.perf_counter() - start
+    return Supply(log, pipeline, maker, documents, parse_spec(_spec_text(products)), start)
 
-    def compose_and_sign() -> object:
-        composition = compose(
-            log, spec, issuer=issuer, issuer_name="Assembler", resolver_base="https://ct.example.cn",
-            passport_id="urn:uuid:00000000-0000-4000-8000-000000000001", valid_from=WHEN,
-        )  # fmt: skip
-        return sign_passport(composition.credential, maker)
 
-    signed: Any = compose_and_sign()  # untimed: warms the caches, and checks the composition is whole
+def _setup(root: Path, components: int) -> Setup:
+    """Build the installation (registered parties, ``components`` pushed attestations) and the timed call."""
+    supply = build_supply(root, components)
+    bare = [_bare(document, key) for document, key in supply.documents]
+    build_seconds = time.perf_counter() - supply.started
+    signed: Any = supply.compose_and_sign()  # untimed: warms the caches, and checks the composition is whole
     links = signed.parse()["credentialSubject"]["components"]
     if len(links) != components:
         raise RuntimeError(f"the passport links {len(links)} components, not {components}")
-    return Setup(compose_and_sign, bare, components, build_seconds)
+    return Setup(supply.compose_and_sign, bare, components, build_seconds)
 
 
 def _submitted(outcomes: list[Any], what: str) -> None:

@@ -70,62 +70,19 @@ def _bare_of(raw: bytes) -> tuple[Any, bytes, bytes]:
 
 
 def _setup(root: Path, components: int) -> Setup:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from api.bundles import build_bundle
-    from api.compose import compose
-    from api.keyfile import read_key_file
-    from api.logservice import init_log, open_log
-    from api.settings import Settings
-    from api.submission import open_pipeline
-    from bench.passports import MAKER_PREFIX, SUPPLIERS, WHEN, _material, _spec_text, _submitted, _uscc
-    from identifiers.multikey import did_key_from_public_key
-    from identifiers.registry_ops import RegistryOperation
-    from passport.attestation import sign_attestation
-    from passport.dpp import sign_passport
-    from passport.envelope import public_key_bytes
+    from bench.passports import MAKER_PREFIX, _submitted, build_supply
     from passport.records import PASSPORT_KINDS
-    from passport.registry import sign_registry_entry
-    from passport.spec import parse_spec
     from verifier.bundle import bundle_from_json, dump_bundle, parse_bundle
     from verifier.verify import verify_bundle
     from verifier.workers import default_jobs
 
-    start = time.perf_counter()
-    settings = Settings(home=root / "home", db_url=f"sqlite:///{root / 'carbontrail.db'}")
-    init_log(settings, "bench.carbontrail.local/log")
-    registrar = read_key_file(settings.registrar_key_path)
-    suppliers = [Ed25519PrivateKey.generate() for _ in range(SUPPLIERS)]
-    maker = Ed25519PrivateKey.generate()
-    ops = [
-        RegistryOperation.register_organisation(
-            _uscc(i + 1), f"Supplier {i + 1}", ["supplier"], prefixes=[f"88.118.{i + 1}"],
-            keys=[public_key_bytes(key)],
-        )
-        for i, key in enumerate(suppliers)
-    ]  # fmt: skip
-    ops.append(
-        RegistryOperation.register_organisation(
-            _uscc(SUPPLIERS + 1), "Assembler", ["manufacturer"], prefixes=[MAKER_PREFIX],
-            keys=[public_key_bytes(maker)],
-        )
-    )  # fmt: skip
-    log = open_log(settings)
-    pipeline = open_pipeline(log)
-    _submitted(pipeline.submit([sign_registry_entry(op, registrar, WHEN).raw for op in ops]), "registering")
-    products = [f"88.118.{i % SUPPLIERS + 1}/MAT-{i}" for i in range(components)]
-    raws = [
-        sign_attestation(_material(p, i), suppliers[i % SUPPLIERS], WHEN).raw for i, p in enumerate(products)
-    ]
-    for begin in range(0, len(raws), 500):
-        _submitted(pipeline.submit(raws[begin : begin + 500]), "pushing the attestations")
-    composition = compose(
-        log, parse_spec(_spec_text(products)), issuer=did_key_from_public_key(public_key_bytes(maker)),
-        issuer_name="Assembler", resolver_base="https://ct.example.cn",
-        passport_id="urn:uuid:00000000-0000-4000-8000-000000000001", valid_from=WHEN,
-    )  # fmt: skip
-    passport = sign_passport(composition.credential, maker)
-    _submitted(pipeline.submit([passport.raw], kinds=PASSPORT_KINDS), "pushing the passport")
+    supply = build_supply(root, components)
+    log, start = supply.log, supply.started
+    passport = supply.compose_and_sign()
+    _submitted(supply.pipeline.submit([passport.raw], kinds=PASSPORT_KINDS), "pushing the passport")
     product = f"{MAKER_PREFIX}/ASSEMBLY-{components}"
     data = dump_bundle(bundle_from_json(build_bundle(log, product, full=True)))
     build_seconds = time.perf_counter() - start
