@@ -45,10 +45,6 @@ def _pairs(level: list[bytes]) -> list[bytes]:
     return [_sha256(prefix + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
 
 
-def _split(data: bytes, count: int) -> list[bytes]:
-    return [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(count)]
-
-
 def subtree_root(hashes: bytes, count: int) -> bytes:
     """The root of the perfect subtree over the first ``count`` (a power of two >= 1) 32-byte hashes.
 
@@ -75,14 +71,19 @@ def inner_slot(rise: int, index: int) -> int:
     return TILE_WIDTH - (2 * TILE_WIDTH >> rise) + index
 
 
-def _inner_of(hashes: list[bytes]) -> tuple[list[bytes], bytes]:
-    """The inner nodes of a full tile given as 256 hashes, and the tile's own (height 8) hash."""
-    inner: list[bytes] = []
-    level = hashes
-    for _ in range(1, TILE_HEIGHT):
-        level = _pairs(level)
-        inner += level
-    return inner, _pairs(level)[0]
+def _tile_of(data: bytes) -> tuple[bytes, bytes]:
+    """The inner nodes (concatenated) of a full tile given as its 8 KiB of hashes, and the tile's own hash.
+
+    Pairs are hashed straight from the buffer of the level below (one slice and one concatenation per node,
+    no list of the tile's hashes), and each level is joined once.
+    """
+    prefix, sha256, step = NODE_PREFIX, _sha256, 2 * HASH_SIZE
+    levels: list[bytes] = []
+    level = data
+    for _ in range(TILE_HEIGHT):
+        level = b"".join([sha256(prefix + level[i : i + step]).digest() for i in range(0, len(level), step)])
+        levels.append(level)
+    return b"".join(levels[:-1]), levels[-1]
 
 
 def inner_nodes(tile: bytes) -> bytes:
@@ -93,7 +94,7 @@ def inner_nodes(tile: bytes) -> bytes:
     """
     if len(tile) != TILE_WIDTH * HASH_SIZE:
         raise MalformedError(f"a full tile is {TILE_WIDTH * HASH_SIZE} bytes, not {len(tile)}")
-    return b"".join(_inner_of(_split(tile, TILE_WIDTH))[0])
+    return _tile_of(tile)[0]
 
 
 def perfect_roots(hashes: Sequence[bytes]) -> list[bytes]:
@@ -164,12 +165,19 @@ class TileAppender:
         Raises:
             MalformedError: a leaf hash is not 32 bytes (the ones before it are appended).
         """
+        hashes = list(leaf_hashes)
+        if set(map(len, hashes)) - {HASH_SIZE}:
+            bad = next(i for i, h in enumerate(hashes) if len(h) != HASH_SIZE)
+            self.extend(hashes[:bad])
+            raise MalformedError(f"leaf hash is {len(hashes[bad])} bytes, want {HASH_SIZE}")
         tile = self.partial[0] if self.partial else self._level(0)
-        for h in leaf_hashes:
-            if len(h) != HASH_SIZE:
-                raise MalformedError(f"leaf hash is {len(h)} bytes, want {HASH_SIZE}")
-            tile.append(h)
-            self.size += 1
+        at = 0
+        while at < len(hashes):
+            # Fill level 0's incomplete tile as far as the hashes go, a slice at a time.
+            take = min(TILE_WIDTH - len(tile), len(hashes) - at)
+            tile += hashes[at : at + take]
+            at += take
+            self.size += take
             if len(tile) == TILE_WIDTH:
                 self._complete(0, tile)
 
@@ -182,9 +190,10 @@ class TileAppender:
         # The level's tile is full: keep it with its inner nodes, and its hash goes up a level (which may
         # complete that level's tile in turn).
         while len(tile) == TILE_WIDTH:
-            inner, top = _inner_of(tile)
+            data = b"".join(tile)
+            inner, top = _tile_of(data)
             index = (self.size >> (TILE_HEIGHT * level)) // TILE_WIDTH - 1
-            self.completed.append(FullTile(level, index, b"".join(tile), b"".join(inner)))
+            self.completed.append(FullTile(level, index, data, inner))
             tile.clear()
             level += 1
             tile = self._level(level)

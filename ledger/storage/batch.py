@@ -90,9 +90,12 @@ def admit_all(entries: Sequence[Candidate], _state: LogState) -> Sequence[Decisi
     return [Accept()] * len(entries)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AppendResult:
-    """One submitted entry's outcome: its index (the first one if it was already logged) or a refusal."""
+    """One submitted entry's outcome: its index (the first one if it was already logged) or a refusal.
+
+    Read-only by convention, not frozen: a batch makes one per entry, and a frozen dataclass costs three
+    times as much to make (each field set through ``object.__setattr__``)."""
 
     index: int | None
     duplicate: bool = False
@@ -136,38 +139,47 @@ def run_batch(
         StorageError: the stored tree is inconsistent, or the admission function broke its contract.
     """
     size = size_of(conn)
-    known = _logged(conn, [item.leaf_hash for item in items], tail, size)
+    hashes = [item.leaf_hash for item in items]
+    known = _logged(conn, hashes, tail, size)
     tree, root = tail.tree if tail.tree is not None else _open_tree(conn, size)
-    first_of: dict[bytes, int] = {}
-    fresh: list[Submission] = []
-    for pos, item in enumerate(items):
-        h = item.leaf_hash
-        if h not in known and h not in first_of:
-            first_of[h] = pos
-            fresh.append(item)
+    # Each hash's first position in the batch (later positions are repeats of it).
+    first_of = {h: pos for pos, h in reversed(list(enumerate(hashes)))}
+    if not known and len(first_of) == len(items):
+        fresh = list(items)  # the usual batch: nothing logged before, no repeats
+    else:
+        fresh = [
+            item
+            for pos, item in enumerate(items)
+            if item.leaf_hash not in known and first_of[item.leaf_hash] == pos
+        ]
     decisions = _judge(calls.admission, fresh, LogState(size, root, conn))
 
     refused: dict[bytes, Refuse] = {}
-    rows: list[tuple[int, bytes, bytes]] = []
-    accepted: list[Accepted] = []
-    for item, decision in zip(fresh, decisions, strict=True):
-        if isinstance(decision, Refuse):
-            refused[item.leaf_hash] = decision
-            continue
-        index = size + len(rows)
-        known[item.leaf_hash] = index
-        rows.append((index, item.entry, item.leaf_hash))
-        if calls.on_accept is not None:
-            accepted.append(Accepted(index, item.entry, item.attachment))
+    if decisions is None:  # every one accepted
+        new = fresh
+    else:
+        new = []
+        for item, decision in zip(fresh, decisions, strict=True):
+            if isinstance(decision, Refuse):
+                refused[item.leaf_hash] = decision
+            else:
+                new.append(item)
+    rows = [(size + i, item.entry, item.leaf_hash) for i, item in enumerate(new)]
 
     if rows:
         _insert(conn, LogEntry.__tablename__, ("idx", "data", "leaf_hash"), rows)
-        tree.extend([lh for _, _, lh in rows])
+        tree.extend([item.leaf_hash for item in new])
         _write_tiles(conn, tree, size)
         _index(conn, tail, rows, tree.size)
         if calls.on_accept is not None:
             try:
-                calls.on_accept(conn, accepted)
+                calls.on_accept(
+                    conn,
+                    [
+                        Accepted(row[0], item.entry, item.attachment)
+                        for row, item in zip(rows, new, strict=True)
+                    ],
+                )
             except Exception as e:
                 raise CallbackError from e
         root = tree.root()
@@ -177,20 +189,26 @@ def run_batch(
         )
     tail.keep_tree(tree, root)
 
+    if len(rows) == len(items):  # each entry new and accepted, in order
+        return [AppendResult(i) for i in range(size, tree.size)]
+    added = {lh: i for i, _, lh in rows}
     out: list[AppendResult] = []
-    for pos, item in enumerate(items):
-        logged = known.get(item.leaf_hash)
-        if logged is not None:
-            out.append(AppendResult(logged, first_of.get(item.leaf_hash) != pos))
+    for pos, h in enumerate(hashes):
+        logged = known.get(h)
+        if logged is not None:  # logged before the batch
+            out.append(AppendResult(logged, True))
+        elif (logged := added.get(h)) is not None:
+            out.append(AppendResult(logged, first_of[h] != pos))
         else:
-            r = refused[item.leaf_hash]
+            r = refused[h]
             out.append(AppendResult(None, False, r.code, r.message))
     return out
 
 
-def _judge(admission: Admission, fresh: list[Submission], state: LogState) -> list[Decision]:
+def _judge(admission: Admission, fresh: list[Submission], state: LogState) -> list[Decision] | None:
+    """The admission function's decisions on ``fresh``, or None if it is :func:`admit_all`."""
     if admission is admit_all:
-        return [Accept()] * len(fresh)
+        return None
     try:
         decisions = list(admission([Candidate(item.entry, item.attachment) for item in fresh], state))
     except Exception as e:
@@ -217,7 +235,7 @@ def _logged(conn: Connection, hashes: list[bytes], tail: TailCache, size: int) -
     merged = dedupe.merged_size(conn)
     tail.sync(conn, merged, size)
     unique = list(dict.fromkeys(hashes))
-    known = dedupe.indexed(conn, unique)
+    known = tail.lookup(conn, unique, merged, size)
     cached = tail.hashes
     for h in unique:
         i = cached.get(h)
@@ -231,7 +249,7 @@ def _index(conn: Connection, tail: TailCache, rows: list[tuple[int, bytes, bytes
     tail, or, once the tail has reached its threshold, merged with it into ``leaf_index``."""
     if size - tail.merged >= dedupe.merge_threshold(tail.merged):
         dedupe.merge(conn, tail.merged, size)
-        tail.merged_to(size)
+        tail.merged_to(rows, size)
     else:
         tail.extend(rows, size)
 

@@ -16,6 +16,12 @@ When a batch leaves the tail at its threshold, the batch merges the tail into ``
 The sequencer looks tail hashes up in :class:`TailCache`, a per-process map of the tail's leaf hashes that it
 brings up to date under the sequencer's lock (reading only the entries appended since, by anyone) and
 forgets whenever a batch of its own fails; others (``LogStore.index_of``) scan the tail's tiles.
+
+The same cache keeps a Bloom filter (``ledger.storage.hashfilter``) of the merged hashes, ``[0, merged)``,
+caught up from the level-0 tiles whenever someone else has merged, so a batch queries ``leaf_index`` only
+for the hashes the filter may hold (none, for most batches of new entries). A process that opens a large
+log builds the filter only once its own queries have looked up a quarter as many hashes as the index holds
+(:data:`FILTER_PAYBACK`): reading every merged hash once then costs less than the queries it saves.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from sqlalchemy import Connection
 
 from ledger.errors import StorageError
 from ledger.hashing import HASH_SIZE
+from ledger.storage.hashfilter import HashFilter
 from ledger.storage.orm import HashTile, LeafIndex, LogEntry, LogMeta
 from ledger.tilebuild import TileAppender
 from ledger.tiles import TILE_WIDTH
@@ -44,6 +51,14 @@ MERGE_MAX = 65_536
 
 LOOKUP_CHUNK = 500
 """Leaf hashes looked up in ``leaf_index`` per query."""
+
+FILTER_PAYBACK = 4
+"""A process builds its filter of the merged hashes once it has looked up by query at least ``merged /
+FILTER_PAYBACK`` hashes (reading a merged hash into the filter costs a fraction of looking one up)."""
+
+FILTER_HEADROOM = 4
+"""A filter is made for this many times the merged hashes it starts with (a larger one is built, from the
+tiles, when they outgrow it: each hash is read a bounded number of times over the log's life)."""
 
 
 def merge_threshold(merged: int) -> int:
@@ -171,18 +186,31 @@ class TailCache:
     Only a sequencer batch uses it, holding :meth:`hold` around the whole transaction (commit included): a
     batch that fails leaves it empty, so it never holds an entry that was not committed. Entries appended by
     other processes are read in by :meth:`sync` at the start of the next batch.
+
+    It also keeps the filter of the merged hashes (:meth:`lookup`): it covers ``[0, covered)``; a batch's own
+    merge adds its hashes at once but moves ``covered`` only once the batch has committed (a failed batch
+    leaves extra bits: false positives, which the database answers).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._reset(-1, -1)
+        self._drop_filter()
 
     def _reset(self, merged: int, size: int) -> None:
         self.merged = merged
         self.size = size
         self.hashes: dict[bytes, int] = {}
         self.tree: tuple[TileAppender, bytes] | None = None
+
+    def _drop_filter(self) -> None:
+        self.filter: HashFilter | None = None
+        self.covered = 0
+        """The filter holds the leaf hashes of the entries [0, covered)."""
+        self._covered_last: bytes | None = None  # the leaf hash of entry covered - 1
+        self._pending: tuple[int, bytes] | None = None  # (covered, last) once the batch commits
+        self._queried = 0
 
     @contextmanager
     def hold(self, *, blocking: bool = True) -> Iterator[bool]:
@@ -191,15 +219,20 @@ class TailCache:
         if self._pid != os.getpid():  # inherited through fork(): the lock may be held by a parent's thread
             self._lock, self._pid = threading.Lock(), os.getpid()
             self._reset(-1, -1)
+            self._drop_filter()
         if not self._lock.acquire(blocking=blocking):
             yield False
             return
         try:
+            self._pending = None
             yield True
+            if self._pending is not None:  # the batch that merged has committed
+                self.covered, self._covered_last = self._pending
         except BaseException:
             self._reset(-1, -1)
             raise
         finally:
+            self._pending = None
             self._lock.release()
 
     def sync(self, conn: Connection, merged: int, size: int) -> None:
@@ -232,9 +265,59 @@ class TailCache:
         self.size = size
         self.tree = None
 
-    def merged_to(self, size: int) -> None:
-        """The batch merged the tail into ``leaf_index``: the tail is now empty at ``size``."""
+    def merged_to(self, rows: Sequence[tuple[int, bytes, bytes]], size: int) -> None:
+        """The batch merged the tail and its new ``rows`` (index, entry, leaf hash; at least one), which take
+        the tree to ``size``, into ``leaf_index``: the tail is now empty at ``size``. (If the filter would
+        outgrow its capacity, the next batch's :meth:`lookup` builds a larger one from the tiles.)"""
+        f = self.filter
+        if f is not None and self.covered == self.merged and self._pending is None and size <= f.capacity:
+            f.add(self.hashes)
+            f.add([lh for _, _, lh in rows])
+            self._pending = (size, rows[-1][2])
         self._reset(size, size)
+
+    def lookup(self, conn: Connection, hashes: Sequence[bytes], merged: int, size: int) -> dict[bytes, int]:
+        """The index of each of ``hashes`` (unique) that ``leaf_index`` holds, which covers the entries
+        ``[0, merged)`` of the tree of ``size``: only those the filter may hold are queried.
+
+        Raises:
+            StorageError: the stored tiles or entries of the merged range are incomplete.
+        """
+        f = self._caught_up(conn, merged, size)
+        if f is None:
+            self._queried += len(hashes)
+            return indexed(conn, hashes)
+        maybe = f.maybe(hashes)
+        return indexed(conn, maybe) if maybe else {}
+
+    def _caught_up(self, conn: Connection, merged: int, size: int) -> HashFilter | None:
+        """The filter, made to cover exactly [0, merged) (read from the tiles), or None if not worth it."""
+        f = self.filter
+        if f is not None and (self.covered > merged or not self._filter_agrees(conn)):
+            self._drop_filter()
+            f = None
+        if f is None:
+            if self._queried * FILTER_PAYBACK < merged:
+                return None
+            f = self.filter = HashFilter(FILTER_HEADROOM * merged)
+        if self.covered < merged:
+            if merged > f.capacity:  # outgrown: a larger one, from the start
+                f = self.filter = HashFilter(FILTER_HEADROOM * merged)
+                self.covered, self._covered_last = 0, None
+            read = [lh for _, lh in tail_hashes(conn, self.covered, merged, size)]
+            f.add(read)
+            self.covered, self._covered_last = merged, read[-1]
+        return f
+
+    def _filter_agrees(self, conn: Connection) -> bool:
+        # As _agrees: the last entry the filter covers must still have the leaf hash it had.
+        if self.covered == 0:
+            return True
+        last = conn.exec_driver_sql(
+            f"SELECT leaf_hash FROM {LogEntry.__tablename__} WHERE idx = {_mark(conn)}",  # noqa: S608
+            (self.covered - 1,),
+        ).scalar()
+        return last is not None and bytes(last) == self._covered_last
 
     def keep_tree(self, tree: TileAppender, root: bytes) -> None:
         """Keep the batch's tree (its completed tiles taken) and root, for the next batch of this process.

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ledger.bundle import MAX_ENTRY_SIZE
 from ledger.errors import EntryTooLargeError, StorageError
@@ -69,6 +70,13 @@ entries than this goes through the pending rows."""
 
 STALE_OUTCOMES = timedelta(hours=1)
 """Outcomes older than this whose submitter never collected them (it died) are deleted by the sequencer."""
+
+
+class _Pending(NamedTuple):
+    """A pending row: its id and the submission it holds."""
+
+    id: int
+    submission: Submission
 
 
 class Sequencer:
@@ -147,8 +155,8 @@ class Sequencer:
                 todo = self._pending(conn, MAX_BATCH + 1)
                 if len(todo) > MAX_BATCH:
                     return None  # a backlog: let the pending path work through it in order
-                items = [Submission(row.data, row.attachment, row.leaf_hash) for row in todo]
-                outcomes = run_batch(conn, items + own, self._callbacks(), tail)
+                items = [row.submission for row in todo]
+                outcomes = run_batch(conn, items + own if items else own, self._callbacks(), tail)
                 self._record(conn, [row.id for row in todo], outcomes)
         except CallbackError:
             return None
@@ -225,8 +233,7 @@ class Sequencer:
                     todo = self._pending(conn, limit)
                     if not todo:
                         return logged
-                    items = [Submission(row.data, row.attachment, row.leaf_hash) for row in todo]
-                    outcomes = run_batch(conn, items, self._callbacks(), tail)
+                    outcomes = run_batch(conn, [row.submission for row in todo], self._callbacks(), tail)
                     self._record(conn, [row.id for row in todo], outcomes)
             except CallbackError as e:
                 if limit == 1:
@@ -242,22 +249,30 @@ class Sequencer:
                 return logged
 
     @staticmethod
-    def _pending(conn: Connection, limit: int) -> Sequence[Row[int, bytes, bytes | None, bytes]]:
-        return conn.execute(
-            select(Pending.id, Pending.data, Pending.attachment, Pending.leaf_hash)
-            .where(Pending.done.is_(False))
-            .order_by(Pending.id)
-            .limit(limit)
+    def _pending(conn: Connection, limit: int) -> list[_Pending]:
+        """Up to ``limit`` pending rows, oldest first, as (id, submission) pairs. Plain SQL to the driver: it
+        runs once a batch, and compiling the statement cost several times what running it does."""
+        m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        rows = conn.exec_driver_sql(
+            f"SELECT id, data, attachment, leaf_hash FROM {Pending.__tablename__} "  # noqa: S608 (no input)
+            f"WHERE done = {m} ORDER BY id LIMIT {m}",
+            (False, limit),
         ).all()
+        return [
+            _Pending(i, Submission(bytes(d), None if a is None else bytes(a), bytes(h)))
+            for i, d, a, h in rows
+        ]
 
     @staticmethod
     def _record(conn: Connection, ids: list[int], outcomes: list[AppendResult]) -> None:
         """Record the outcomes of the batch's pending rows (the first ``len(ids)`` outcomes), and delete
         outcomes nobody collected for a long time."""
-        conn.execute(
-            delete(Pending).where(
-                Pending.done.is_(True), Pending.submitted < datetime.now(UTC) - STALE_OUTCOMES
-            )
+        stale = datetime.now(UTC) - STALE_OUTCOMES
+        bind = Pending.__table__.c.submitted.type.bind_processor(conn.dialect)  # as SQLAlchemy stores it
+        m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"DELETE FROM {Pending.__tablename__} WHERE done = {m} AND submitted < {m}",  # noqa: S608 (no input)
+            (True, stale if bind is None else bind(stale)),
         )
         if ids:
             conn.execute(
