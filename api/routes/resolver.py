@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -100,36 +101,66 @@ def _item(
     return r.Item(anchor, ())
 
 
-def _items(conn: Connection, levels: list[tuple[str, list[str]]], base: str) -> list[r.Item]:
+def _items(
+    conn: Connection, levels: list[tuple[str, list[str]]], base: str, cache: ItemCache
+) -> list[r.Item]:
     """The item of each level ``(anchor, candidate product keys)``: every candidate of every level read with
     one query for passports and one for attestations (a request's cost is its round trips to the database),
-    or taken from :data:`_ITEMS` when the log has not grown since they were read."""
+    or taken from ``cache`` when the log has not grown since they were read."""
     key = (size_of(conn), base, tuple((anchor, tuple(candidates)) for anchor, candidates in levels))
-    with _ITEMS_LOCK:
-        found = _ITEMS.get(key)
-        if found is not None:
-            _ITEMS.move_to_end(key)
-            return found
+    found = cache.get(key)
+    if found is not None:
+        return found
     keys = [product for _, candidates in levels for product in candidates]
     passports, attestations = current_passports(conn, keys), valid_attestations(conn, keys)
     items = [_item(anchor, candidates, passports, attestations, base) for anchor, candidates in levels]
-    with _ITEMS_LOCK:
-        _ITEMS[key] = items
-        while len(_ITEMS) > ITEMS_CACHED:
-            _ITEMS.popitem(last=False)
+    cache.put(key, items)
     return items
 
 
-ITEMS_CACHED = 4096
-"""How many resolved identifiers (at one log size) a process keeps."""
+_Key = tuple[int, str, tuple[tuple[str, tuple[str, ...]], ...]]
 
-_ITEMS: OrderedDict[tuple[int, str, tuple[tuple[str, tuple[str, ...]], ...]], list[r.Item]] = OrderedDict()
-"""Resolved items by (log size, base URL, levels), least recently used first. What a product resolves to
-changes only when a document is logged (the document tables are written in the log entry's own
-transaction), so the log's size, read first, keys the answer: a stale answer is never served, and a busy
-resolver reads one indexed ``max`` instead of two joins per request."""
 
-_ITEMS_LOCK = threading.Lock()
+class ItemCache:
+    """Resolved items of one log by (log size, base URL, levels), at most ``size``, the least recently used
+    dropped first. What a product resolves to changes only when a document is logged (the document tables
+    are written in the log entry's own transaction), so the log's size, read first, keys the answer: a stale
+    answer is never served, and a busy resolver reads one indexed ``max`` instead of two joins per request.
+    One cache per log (:func:`item_cache`): the sizes of different logs say nothing of each other."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[_Key, list[r.Item]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _Key) -> list[r.Item] | None:
+        """The items kept under ``key``, if any."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: _Key, items: list[r.Item]) -> None:
+        """Keep ``items`` under ``key``."""
+        with self._lock:
+            self._items[key] = items
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_CACHES: weakref.WeakKeyDictionary[object, ItemCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def item_cache(pipeline: Pipeline) -> ItemCache:
+    """The resolver's cache for ``pipeline``'s log (made on first use, gone with the log's store)."""
+    store = pipeline.log.store
+    with _CACHES_LOCK:
+        cache = _CACHES.get(store)
+        if cache is None:
+            cache = _CACHES[store] = ItemCache()
+        return cache
 
 
 def _gs1_levels(link: DigitalLink, base: str) -> list[tuple[str, list[str]]]:
@@ -176,7 +207,7 @@ def resolve_gs1(rest: str, request: Request, pipeline: PipelineDep) -> Response:
     link = parse_digital_link(text)
     base = str(request.base_url).rstrip("/")
     with pipeline.log.store.engine.connect() as conn:
-        items = _items(conn, _gs1_levels(link, base), base)
+        items = _items(conn, _gs1_levels(link, base), base, item_cache(pipeline))
     return _respond(request, items, query, link_type)
 
 
@@ -188,7 +219,9 @@ def resolve_handle(rest: str, request: Request, pipeline: PipelineDep) -> Respon
     query, link_type = _split_query(request)
     base = str(request.base_url).rstrip("/")
     with pipeline.log.store.engine.connect() as conn:
-        items = _items(conn, [(product_uri(handle.canonical, base), [handle.canonical])], base)
+        items = _items(
+            conn, [(product_uri(handle.canonical, base), [handle.canonical])], base, item_cache(pipeline)
+        )
     return _respond(request, items, query, link_type)
 
 
