@@ -59,9 +59,20 @@ def _integer(text: str) -> int | float:
     return float(text)
 
 
+def _same_in_es6(value: float) -> bool:
+    # Python's repr of a float and ECMAScript's Number::toString (which RFC 8785 3.2.2.3 prescribes) both
+    # write the shortest digits that read back as the same double; they differ only in notation. Both write
+    # fixed notation for 1e-4 <= |x| < 1e16 (ES6 for 1e-7 < |x| < 1e21, Python's repr for the narrower
+    # range), and an integral float is "5.0" for Python but "5" for ES6. So a finite, non-integral float in
+    # that range is written alike; any other goes to the reference serialiser.
+    return 1e-4 <= abs(value) < 1e16 and not value.is_integer()
+
+
 def _float(text: str) -> float:
-    _PARSE.inexact = True
-    return float(text)
+    value = float(text)
+    if not _same_in_es6(value):
+        _PARSE.inexact = True
+    return value
 
 
 _DECODER = json.JSONDecoder(
@@ -72,8 +83,9 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
 
 
 def _parse(raw: bytes) -> tuple[Any, bool]:
-    """Parse strictly (:func:`parse_json`); also say whether the value is certainly *plain*: no float, no
-    integer beyond the safe range, no character beyond U+FFFF (so ``json.dumps`` writes its JCS form)."""
+    """Parse strictly (:func:`parse_json`); also say whether the value is certainly *plain*: no float that
+    ES6 writes otherwise than Python, no integer beyond the safe range, no character beyond U+FFFF (so
+    ``json.dumps`` writes its JCS form)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raise MalformedCredentialError("JSON text must not start with a byte-order mark")
     _PARSE.inexact = False
@@ -101,14 +113,17 @@ def parse_json(raw: bytes) -> Any:
 
 
 def _plain(value: Any) -> bool:
-    # True when Python's C JSON encoder writes exactly the RFC 8785 form: no floats (ES6 number formatting
-    # differs), only safe integers, and no object key with a character beyond U+FFFF (RFC 8785 sorts keys by
-    # UTF-16 code units, Python by code points; the two orders agree unless such a character is involved).
+    # True when Python's C JSON encoder writes exactly the RFC 8785 form: only floats ES6 writes alike
+    # (_same_in_es6), only safe integers, and no object key with a character beyond U+FFFF (RFC 8785 sorts
+    # keys by UTF-16 code units, Python by code points; the two orders agree unless such a character is
+    # involved).
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
         return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
+    if kind is float:
+        return _same_in_es6(value)
     if kind is dict:
         return all(
             type(k) is str and (k.isascii() or max(map(ord, k)) <= 0xFFFF) and _plain(v)
@@ -122,8 +137,9 @@ def _plain(value: Any) -> bool:
 def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 JSON Canonicalization Scheme serialisation of a JSON value.
 
-    Values without floats take a fast path through the C JSON encoder, which writes the same bytes (string
-    escaping as RFC 8785 3.2.2.2, keys sorted as 3.2.3); anything else goes to the ``rfc8785`` reference.
+    Values whose numbers Python writes as ES6 does take a fast path through the C JSON encoder, which writes
+    the same bytes (string escaping as RFC 8785 3.2.2.2, keys sorted as 3.2.3); anything else goes to the
+    ``rfc8785`` reference.
     ``tests/unit/passport/test_document.py`` checks the two agree.
 
     Raises:
@@ -140,8 +156,8 @@ recursion limit, and that ``RecursionError`` is refused like the ``ValueError`` 
 
 
 def _canonical(value: Any, plain: bool) -> bytes:
-    # ``plain`` says the value needs no check (its parse saw no float, no large integer, no character beyond
-    # U+FFFF): the C encoder writes its JCS form.
+    # ``plain`` says the value needs no check (its parse saw no float ES6 writes otherwise, no large integer,
+    # no character beyond U+FFFF): the C encoder writes its JCS form.
     try:
         if plain:
             return _ENCODER.encode(value).encode("utf-8")

@@ -182,3 +182,37 @@ def test_duplicate_keys_are_named_in_the_error() -> None:
         parse_json(b'{"a": 1, "b": {"c": 1, "d": 2, "c": 3}}')
     assert info.value.code == "passport.malformed"
     assert "'c'" in str(info.value)
+
+
+MAGNITUDES = st.floats(min_value=1e-8, max_value=1e22, allow_nan=False, allow_infinity=False)
+
+
+@given(MAGNITUDES, st.booleans())
+def test_floats_python_writes_as_es6_take_the_fast_path_and_agree(magnitude: float, negative: bool) -> None:
+    value = -magnitude if negative else magnitude
+    reference = rfc8785.dumps({"x": value, "y": [value]})
+    assert canonical_json({"x": value, "y": [value]}) == reference
+    raw = json.dumps({"x": value}).encode()
+    assert SignedDocument.from_bytes(raw).canonical == rfc8785.dumps({"x": value})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1e-4,
+        9.999999999999999e-05,
+        0.1,
+        123.456,
+        1e15 + 0.5,
+        9999999999999998.0,
+        1e16,
+        5.0,
+        -0.0,
+        1e-7,
+        2.5e20,
+    ],
+)
+def test_the_float_notation_boundaries(value: float) -> None:
+    assert canonical_json([value]) == rfc8785.dumps([value])
+    raw = json.dumps({"x": value}).encode()
+    assert SignedDocument.from_bytes(raw).canonical == rfc8785.dumps({"x": value})
