@@ -19,6 +19,38 @@ ED25519_PRIV_PREFIX = b"\x80\x26"
 
 _DID_KEY = "did:key:"
 
+_P = 2**255 - 19
+_SMALL_ORDER_Y = frozenset(
+    bytes.fromhex(h)
+    for h in (
+        "0000000000000000000000000000000000000000000000000000000000000000",  # y = 0 (order 4)
+        "0100000000000000000000000000000000000000000000000000000000000000",  # y = 1, the identity (order 1)
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y = p - 1 (order 2)
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+    )
+)
+"""The y coordinates (little-endian, sign bit clear) of the points of small order on edwards25519."""
+
+
+def check_public_key(raw: bytes) -> bytes:
+    """Check that 32 bytes can be an organisation's or an issuer's Ed25519 public key: not a point of small
+    order (for the identity, a signature of ``R`` = identity and ``S`` = 0 verifies for every message, so
+    anyone could sign as the key's holder and the holder could deny what it signed), and its y coordinate
+    written canonically (below p: one key, one encoding). Return the key.
+
+    Raises:
+        DidError: a key of the wrong size, of small order, or not canonically encoded.
+    """
+    if len(raw) != 32:
+        raise DidError(f"an Ed25519 key is 32 bytes, not {len(raw)}")
+    y = raw[:31] + bytes([raw[31] & 0x7F])
+    if int.from_bytes(y, "little") >= _P:
+        raise DidError("the Ed25519 key's y coordinate is not canonically encoded (it is not below p)")
+    if y in _SMALL_ORDER_Y:
+        raise DidError("the Ed25519 key is a point of small order: anyone could sign as it")
+    return raw
+
 
 def _encode(prefix: bytes, raw: bytes) -> str:
     if len(raw) != 32:
@@ -47,9 +79,14 @@ def decode_public_multikey(value: str) -> bytes:
     """Return the raw 32-byte Ed25519 public key of a Multikey value.
 
     Raises:
-        DidError: the value is not base58btc multibase of an ``ed25519-pub`` multicodec key.
+        DidError: the value is not base58btc multibase of an ``ed25519-pub`` multicodec key, or the key is
+            one no one should hold (:func:`check_public_key`).
     """
-    return _decode(value, ED25519_PUB_PREFIX, "publicKeyMultibase")
+    raw = _decode(value, ED25519_PUB_PREFIX, "publicKeyMultibase")
+    try:
+        return check_public_key(raw)
+    except DidError as e:
+        raise DidError(e.message, value=value) from e
 
 
 def encode_private_multikey(raw: bytes) -> str:

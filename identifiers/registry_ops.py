@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from identifiers.did import parse_did_web
-from identifiers.errors import IdentifierError, RegistryError
+from identifiers.errors import DidError, IdentifierError, RegistryError
 from identifiers.gtin import Gs1CompanyPrefix
 from identifiers.handle import HandlePrefix
-from identifiers.multikey import did_key_from_public_key
+from identifiers.multikey import check_public_key, did_key_from_public_key
 from identifiers.parse import Prefix, parse_prefix
 from identifiers.uscc import parse_uscc
 
@@ -116,6 +116,10 @@ def _check_unique(values: tuple[object, ...], what: str) -> None:
 def _check_key(key: object, what: str) -> None:
     if not isinstance(key, bytes) or len(key) != 32:
         raise _malformed(f"{what} must be a raw 32-byte Ed25519 public key")
+    try:
+        check_public_key(key)
+    except DidError as e:
+        raise _malformed(f"{what}: {e.message}", did_key_from_public_key(key)) from e
 
 
 @dataclass(frozen=True)

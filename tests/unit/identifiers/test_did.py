@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from identifiers.did import DidWeb, parse_did_key, parse_did_web
-from identifiers.errors import DidKeyError, DidWebError
-from identifiers.multikey import did_key_from_public_key, encode_public_multikey
+from identifiers.errors import DidError, DidKeyError, DidWebError
+from identifiers.multikey import check_public_key, did_key_from_public_key, encode_public_multikey
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "di-eddsa"
 
@@ -27,6 +28,7 @@ def test_w3c_vector_key() -> None:
 
 @given(st.binary(min_size=32, max_size=32))
 def test_did_key_round_trip(raw: bytes) -> None:
+    assume(_acceptable(raw))
     key = parse_did_key(did_key_from_public_key(raw))
     assert key.public_key == raw
     assert parse_did_key(key.canonical) == key
@@ -147,3 +149,49 @@ segment = st.from_regex(r"\A[A-Za-z0-9_-]{1,10}\Z")
 def test_did_web_round_trip(labels: list[str], top: str, port: int | None, path: list[str]) -> None:
     did = DidWeb(".".join([*labels, top]), port, tuple(path))
     assert parse_did_web(did.canonical) == did
+
+
+def _acceptable(raw: bytes) -> bool:
+    try:
+        check_public_key(raw)
+    except DidError:
+        return False
+    return True
+
+
+SMALL_ORDER = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+]
+NON_CANONICAL = [
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # p, that is 0
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # p + 1, that is 1
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+]
+
+
+@pytest.mark.parametrize("hexed", SMALL_ORDER + NON_CANONICAL)
+@pytest.mark.parametrize("sign", [0, 0x80])
+def test_keys_no_one_should_hold_are_refused(hexed: str, sign: int) -> None:
+    raw = bytearray.fromhex(hexed)
+    raw[31] |= sign
+    with pytest.raises(DidError) as refused:
+        check_public_key(bytes(raw))
+    assert refused.value.code == "identifiers.did"
+    with pytest.raises(DidKeyError) as refused_key:
+        parse_did_key(did_key_from_public_key(bytes(raw)))
+    assert refused_key.value.code == "identifiers.did.key"
+
+
+def test_why_the_identity_key_is_refused() -> None:
+    # cryptography (OpenSSL) verifies R = identity, S = 0 under the identity key for any message.
+    identity = bytes.fromhex(SMALL_ORDER[1])
+    Ed25519PublicKey.from_public_bytes(identity).verify(identity + bytes(32), b"anything at all")
+
+
+def test_a_real_key_is_accepted() -> None:
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    assert check_public_key(raw) == raw

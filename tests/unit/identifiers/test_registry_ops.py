@@ -135,3 +135,20 @@ def test_constructors_refuse_bad_text(call: Any, args: tuple[Any, ...]) -> None:
     with pytest.raises(RegistryError) as e:
         call(*args)
     assert e.value.code == "registry.malformed"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        bytes.fromhex("0100000000000000000000000000000000000000000000000000000000000000"),  # the identity
+        bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),  # order 8
+        bytes.fromhex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),  # y = p
+    ],
+)
+def test_a_key_anyone_could_sign_as_is_never_registered(key: bytes) -> None:
+    with pytest.raises(RegistryError) as e:
+        RegistryOperation.register_organisation(USCC, "X", ["supplier"], keys=[key])
+    assert e.value.code == "registry.malformed"
+    with pytest.raises(RegistryError) as e:
+        RegistryOperation.add_keys(USCC, [key])
+    assert e.value.code == "registry.malformed"
