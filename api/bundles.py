@@ -15,7 +15,6 @@ receipts name get a consistency proof to it.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from api.logservice import Log, batch_receipts
 from api.orm import AttestationRow, Credential, Document, EndorsementRow, PassportRow, PublicationRow
 from api.passportview import latest_passport
 from ledger.receipt import parse_receipt
+from ledger.storage.orm import LogEntry
 from passport.document import SignedDocument
 from passport.dpp_parse import check_passport
 from passport.records import KIND_ATTESTATION, KIND_REGISTRY
@@ -151,7 +151,7 @@ def build_bundle(log: Log, product: str, *, full: bool = False) -> dict[str, Any
         withheld = set() if full else {d for _, d, kind in documents if kind == KIND_ATTESTATION}
         bodies = _bodies(conn, {d for _, d, _ in documents} - withheld)
     checkpoint, receipts = batch_receipts(log, [i for i, _, _ in documents])
-    entries = {i: log.store.entry(i) for i, _, _ in documents}
+    entries = _entries(log, [i for i, _, _ in documents])
     return {
         "type": BUNDLE_TYPE,
         "scope": "full" if full else "public",
@@ -166,6 +166,16 @@ def build_bundle(log: Log, product: str, *, full: bool = False) -> dict[str, Any
     }
 
 
+def _entries(log: Log, indices: list[int]) -> dict[int, bytes]:
+    """The log entries at ``indices``, read in chunks of one query each (not one query per entry)."""
+    found: dict[int, bytes] = {}
+    with log.store.engine.connect() as conn:
+        for chunk in _chunks(indices):
+            rows = conn.execute(select(LogEntry.idx, LogEntry.data).where(LogEntry.idx.in_(chunk)))
+            found.update((int(idx), bytes(data)) for idx, data in rows)
+    return found
+
+
 def _consistency(log: Log, embedded: Sequence[str], size: int) -> list[dict[str, Any]]:
     """A consistency proof from each older checkpoint an embedded receipt names to ``size``."""
     sizes = sorted({parse_receipt(r.encode()).tree_head().size for r in embedded} - {size})
@@ -176,8 +186,3 @@ def _consistency(log: Log, embedded: Sequence[str], size: int) -> list[dict[str,
         }
         for old in sizes
     ]
-
-
-def dump_bundle(bundle: dict[str, Any]) -> bytes:
-    """The bundle's file form: JSON, UTF-8, members in a stable order, one trailing newline."""
-    return json.dumps(bundle, ensure_ascii=False, indent=1).encode() + b"\n"

@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api.bundles import build_bundle, dump_bundle
+from api.bundles import build_bundle
 from api.commands.common import add_installation_options, settings_of
 from api.errors import CliError
 from api.impact import impact
 from api.logservice import open_log
 from identifiers.parse import parse_identifier
+from verifier.bundle import bundle_from_json, dump_bundle
 
 Sub = Any
 
@@ -38,7 +39,7 @@ def run_bundle(args: argparse.Namespace) -> int:
     product = parse_identifier(args.product).canonical
     bundle = build_bundle(open_log(settings_of(args)), product, full=args.full)
     try:
-        args.out.write_bytes(dump_bundle(bundle))
+        args.out.write_bytes(dump_bundle(bundle_from_json(bundle)))
     except OSError as e:
         raise CliError("cli.unwritable", f"{args.out}: {e.strerror}") from e
     withheld = "" if args.full else " (attestation figures withheld: public)"

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.bundles import build_bundle, dump_bundle
+from api.bundles import build_bundle
 from api.compose import compose, issuer_authority
 from api.errors import ApiError, NotFoundError
 from api.logservice import receipt
@@ -28,6 +28,7 @@ from passport.document import canonical_json
 from passport.pact import dump_pact
 from passport.records import PASSPORT_KINDS
 from passport.spec import parse_spec
+from verifier.bundle import bundle_from_json, dump_bundle
 
 router = APIRouter(tags=["passports"])
 
@@ -116,7 +117,7 @@ def get_product_bundle(identifier: str, pipeline: PipelineDep, scope: str = "pub
     bundle = build_bundle(pipeline.log, product, full=scope == "full")
     name = product.replace("/", "_")
     return Response(
-        dump_bundle(bundle),
+        dump_bundle(bundle_from_json(bundle)),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}.bundle.json"'},
     )
