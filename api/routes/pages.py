@@ -7,7 +7,6 @@ computed on the server from its public bundle (``bundle_report``).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -16,13 +15,14 @@ from fastapi.responses import HTMLResponse
 from api.bundles import build_bundle
 from api.errors import NotFoundError
 from api.i18n import negotiate
+from api.logcache import log_cache
 from api.logservice import Log
 from api.pagerender import render_page
 from api.pageservice import product_page, registry_names
 from api.routes.registry import PipelineDep
 from identifiers.errors import IdentifierError
 from identifiers.parse import parse_identifier
-from verifier.bundle import parse_bundle
+from verifier.bundle import bundle_from_json
 from verifier.report import Report
 from verifier.verify import verify_bundle
 
@@ -43,25 +43,23 @@ def bundle_report(identifier: str, pipeline: PipelineDep) -> Report | None:
     return _report(log, product, latest.size)
 
 
-_CACHE: dict[tuple[int, str, int], Report | None] = {}
-"""Reports by (log object, product, checkpoint size): at most 256, the oldest dropped first."""
+REPORTS_CACHED = 256
+"""How many verification reports (product, checkpoint size) a process keeps per log."""
 
 
 def _report(log: Log, product: str, size: int) -> Report | None:
-    key = (id(log), product, size)
-    found = _CACHE.get(key)
-    if found is not None or key in _CACHE:
-        return found
+    cache = log_cache(log.store, "page-reports", REPORTS_CACHED)
+    kept, found = cache.lookup((product, size))
+    if kept:
+        report: Report | None = found
+        return report
     try:
         built = build_bundle(log, product)
     except NotFoundError:
         report = None
     else:
-        bundle = parse_bundle(json.dumps(built).encode())
-        report = verify_bundle(bundle, log.policy, log.registrar_genesis)
-    if len(_CACHE) >= 256:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = report
+        report = verify_bundle(bundle_from_json(built), log.policy, log.registrar_genesis)
+    cache.put((product, size), report)
     return report
 
 

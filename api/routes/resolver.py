@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import weakref
-from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -29,6 +26,7 @@ from api import handlerecord as hr
 from api import resolver as r
 from api.attestationview import product_attestations, valid_attestations
 from api.errors import ApiError, NotFoundError, error_code, http_status
+from api.logcache import LogCache, log_cache
 from api.passportview import current_passports, latest_passport
 from api.problems import problem
 from api.submission import Pipeline
@@ -101,16 +99,15 @@ def _item(
     return r.Item(anchor, ())
 
 
-def _items(
-    conn: Connection, levels: list[tuple[str, list[str]]], base: str, cache: ItemCache
-) -> list[r.Item]:
+def _items(conn: Connection, levels: list[tuple[str, list[str]]], base: str, cache: LogCache) -> list[r.Item]:
     """The item of each level ``(anchor, candidate product keys)``: every candidate of every level read with
     one query for passports and one for attestations (a request's cost is its round trips to the database),
     or taken from ``cache`` when the log has not grown since they were read."""
     key = (size_of(conn), base, tuple((anchor, tuple(candidates)) for anchor, candidates in levels))
-    found = cache.get(key)
-    if found is not None:
-        return found
+    kept, found = cache.lookup(key)
+    if kept:
+        items: list[r.Item] = found
+        return items
     keys = [product for _, candidates in levels for product in candidates]
     passports, attestations = current_passports(conn, keys), valid_attestations(conn, keys)
     items = [_item(anchor, candidates, passports, attestations, base) for anchor, candidates in levels]
@@ -118,49 +115,16 @@ def _items(
     return items
 
 
-_Key = tuple[int, str, tuple[tuple[str, tuple[str, ...]], ...]]
+def item_cache(pipeline: Pipeline) -> LogCache:
+    """The resolver's answers for ``pipeline``'s log, by (log size, base URL, levels): what a product resolves
+    to changes only when a document is logged (the document tables are written in the log entry's own
+    transaction), so the log's size, read first, keys the answer, and a busy resolver reads one indexed
+    ``max`` instead of two joins per request."""
+    return log_cache(pipeline.log.store, "resolver", ITEMS_CACHED)
 
 
-class ItemCache:
-    """Resolved items of one log by (log size, base URL, levels), at most ``size``, the least recently used
-    dropped first. What a product resolves to changes only when a document is logged (the document tables
-    are written in the log entry's own transaction), so the log's size, read first, keys the answer: a stale
-    answer is never served, and a busy resolver reads one indexed ``max`` instead of two joins per request.
-    One cache per log (:func:`item_cache`): the sizes of different logs say nothing of each other."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._items: OrderedDict[_Key, list[r.Item]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: _Key) -> list[r.Item] | None:
-        """The items kept under ``key``, if any."""
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: _Key, items: list[r.Item]) -> None:
-        """Keep ``items`` under ``key``."""
-        with self._lock:
-            self._items[key] = items
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_CACHES: weakref.WeakKeyDictionary[object, ItemCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def item_cache(pipeline: Pipeline) -> ItemCache:
-    """The resolver's cache for ``pipeline``'s log (made on first use, gone with the log's store)."""
-    store = pipeline.log.store
-    with _CACHES_LOCK:
-        cache = _CACHES.get(store)
-        if cache is None:
-            cache = _CACHES[store] = ItemCache()
-        return cache
+ITEMS_CACHED = 4096
+"""How many resolved identifiers (at one log size) a process keeps per log."""
 
 
 def _gs1_levels(link: DigitalLink, base: str) -> list[tuple[str, list[str]]]:
