@@ -10,38 +10,17 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import Connection
 
-from ledger import checkpoint as cp
-from ledger import keys
-from ledger.note import Verifier
 from ledger.storage import dedupe, hashfilter
 from ledger.storage.fsck import fsck
 from ledger.storage.sequencer import Accepted, Sequencer
 from ledger.storage.store import LogStore
 
-ORIGIN = "example.test/dedupe-filter"
-
-
-@pytest.fixture(autouse=True)
-def small_merges(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Merge after 8 tail entries, and never let the tail pass 24."""
-    monkeypatch.setattr(dedupe, "MERGE_MIN", 8)
-    monkeypatch.setattr(dedupe, "MERGE_MAX", 24)
-
-
-def make_log(url: str) -> tuple[LogStore, Sequencer, Verifier]:
-    skey, vkey = keys.generate_log_key(ORIGIN)
-    signer = keys.load_signer(skey)
-    store = LogStore.create(url, ORIGIN)
-
-    def sign(size: int, root: bytes) -> bytes:
-        return cp.sign_checkpoint(cp.Checkpoint(ORIGIN, size, root), [signer]).to_bytes()
-
-    return store, Sequencer(store, sign), keys.load_verifier(vkey)
-
-
-def reopened(store: LogStore, seq: Sequencer) -> Sequencer:
-    """A sequencer with its own engine and caches on the same database, as another process has."""
-    return Sequencer(LogStore.open(store.engine.url.render_as_string(hide_password=False)), seq.sign)
+# An autouse fixture applies to the modules that import it.
+from tests.integration.ledger.dedupe_support import (
+    make_log,
+    other_sequencer,
+    small_merges,  # noqa: F401
+)
 
 
 def entries(start: int, stop: int) -> list[bytes]:
@@ -59,7 +38,7 @@ def test_a_new_log_filters_from_the_start_and_catches_up_on_others_merges(db_url
     cache = store.tail_cache
     assert cache.filter is not None
     assert cache.covered == 0
-    other = reopened(store, seq)
+    other = other_sequencer(store, seq)
     for start in range(3, 40, 4):
         other.append(entries(start, start + 4))  # merges that seq's process does not see happen
     extent = merged(store)
@@ -82,7 +61,7 @@ def test_a_process_opening_a_large_log_builds_its_filter_once_it_pays(db_url: st
     for start in range(0, 200, 10):
         seq.append(entries(start, start + 10))
     extent = merged(store)
-    other = reopened(store, seq)
+    other = other_sequencer(store, seq)
     cache = other.store.tail_cache
     other.append([b"a"])  # looks one hash up by query: far from paying for reading the whole index
     assert cache.filter is None
