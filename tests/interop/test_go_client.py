@@ -28,10 +28,11 @@ import httpx
 import pytest
 
 from ledger.keys import generate_log_key
+from tests.serving import REQUIRE_ENV, missing_tool
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = Path(__file__).resolve().parent / "tlogcheck"
-REQUIRE_ENV = "CARBONTRAIL_REQUIRE_INTEROP"
+
 DEBIAN_GOPATH = "/usr/share/gocode"
 XMOD = Path("src/golang.org/x/mod/sumdb")
 ORIGIN = "interop.carbontrail.test/log"
@@ -40,15 +41,8 @@ B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def missing_toolchain(reason: str) -> None:
-    """Skip the test, or fail it when the environment requires the interop run (CI).
-
-    Raises:
-        pytest.fail.Exception: ``CARBONTRAIL_REQUIRE_INTEROP=1`` is set.
-        pytest.skip.Exception: otherwise.
-    """
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{REQUIRE_ENV}=1 but {reason}")
-    pytest.skip(f"{reason} (apt-get install -y golang-go golang-golang-x-mod-dev)")
+    """Skip, or fail in CI, for want of Go and golang.org/x/mod (``tests/serving.missing_tool``)."""
+    missing_tool(reason, "apt-get install -y golang-go golang-golang-x-mod-dev")
 
 
 def find_gopath() -> str | None:

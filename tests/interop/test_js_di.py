@@ -50,10 +50,11 @@ from passport.dataintegrity import EDDSA_JCS_2022, EDDSA_RDFC_2022, sign_credent
 from passport.document import SignedDocument
 from passport.envelope import public_key_bytes
 from passport.errors import PassportError, ProofError
+from tests.serving import REQUIRE_ENV, missing_tool
 from tests.unit.passport.footprint_strategies import base_attestation
 
 SOURCE = Path(__file__).resolve().parent / "js"
-REQUIRE_ENV = "CARBONTRAIL_REQUIRE_INTEROP"
+
 CACHE_ENV = "CARBONTRAIL_INTEROP_CACHE"
 SUITES = (EDDSA_JCS_2022, EDDSA_RDFC_2022)
 MIN_NODE = 20
@@ -70,16 +71,9 @@ NOW = "2026-06-01T00:00:00Z"
 USCC = "91320000MA1234567T"
 
 
-def missing_tool(reason: str) -> None:
-    """Skip the test, or fail it when the environment requires the interop run (CI).
-
-    Raises:
-        pytest.fail.Exception: ``CARBONTRAIL_REQUIRE_INTEROP=1`` is set.
-        pytest.skip.Exception: otherwise.
-    """
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{REQUIRE_ENV}=1 but {reason}")
-    pytest.skip(f"{reason} (Node.js >= {MIN_NODE} and npm are needed)")
+def missing_node(reason: str) -> None:
+    """Skip, or fail in CI, for want of Node.js and npm (``tests/serving.missing_tool``)."""
+    missing_tool(reason, f"Node.js >= {MIN_NODE} and npm are needed")
 
 
 def cache_root() -> Path:
@@ -116,7 +110,7 @@ def install(npm: str, root: Path) -> Path:
     )
     if done.returncode != 0:
         shutil.rmtree(building, ignore_errors=True)
-        missing_tool(f"npm ci failed:\n{done.stderr[-2000:]}")
+        missing_node(f"npm ci failed:\n{done.stderr[-2000:]}")
     try:
         building.rename(target)
     except OSError:  # another run installed it first
@@ -190,13 +184,13 @@ def di(tmp_path_factory: pytest.TempPathFactory) -> DiTool:
     """The JS tool, installed if need be, or a skip (a failure under CARBONTRAIL_REQUIRE_INTEROP=1)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        missing_tool("node or npm is not installed")
+        missing_node("node or npm is not installed")
     assert node is not None
     assert npm is not None
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
     match = re.fullmatch(r"v(\d+)\..*\s*", version)
     if match is None or int(match[1]) < MIN_NODE:
-        missing_tool(f"node {version.strip()} is older than {MIN_NODE}")
+        missing_node(f"node {version.strip()} is older than {MIN_NODE}")
     target = install(npm, cache_root())
     # ESM resolves packages from the importing file's directory: the script runs next to node_modules.
     script = target / "di.mjs"
@@ -523,4 +517,4 @@ def test_missing_tool_skips_or_fails(monkeypatch: pytest.MonkeyPatch, required: 
         monkeypatch.delenv(REQUIRE_ENV, raising=False)
     expected = pytest.fail.Exception if required else pytest.skip.Exception
     with pytest.raises(expected, match="node or npm"):
-        missing_tool("node or npm is not installed")
+        missing_node("node or npm is not installed")

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.cli import main
@@ -21,6 +17,7 @@ from api.settings import Settings
 from ledger import keys
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.notekeys import Ed25519Signer
+from tests.serving import served_app
 
 ORIGIN = "audit.cli.test/log"
 
@@ -86,22 +83,8 @@ def test_export_db_and_resume(
 
 @pytest.fixture
 def served(log: tuple[Path, str]) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    app = create_app(Settings.from_env(home=str(log[0])))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/log"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served_app(create_app(Settings.from_env(home=str(log[0])))) as url:
+        yield f"{url}/log"
 
 
 def test_over_http(capsys: pytest.CaptureFixture[str], log: tuple[Path, str], served: str) -> None:

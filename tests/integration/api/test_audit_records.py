@@ -6,16 +6,12 @@ entry changed after an audit. On SQLite, and one case on PostgreSQL."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import insert, update
 
 from api.app import create_app
@@ -35,6 +31,7 @@ from tests.integration.api.attestation_support import (
     signed_revocation,
 )
 from tests.integration.api.registry_support import Installation, install, new_key, pub, signed, uscc
+from tests.serving import served_app
 
 
 @dataclass
@@ -249,22 +246,8 @@ def test_rewritten_credential_on_postgres(
 
 @pytest.fixture
 def served(built: Built) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    app = create_app(Settings(home=built.home, db_url=built.db))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served_app(create_app(Settings(home=built.home, db_url=built.db))) as url:
+        yield url
 
 
 def test_over_http_reads_the_servers_credentials(

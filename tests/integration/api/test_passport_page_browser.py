@@ -13,11 +13,7 @@ fetches a driver or a browser.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +22,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 import zxingcpp
 from PIL import Image
 from selenium import webdriver
@@ -39,8 +34,8 @@ from api.i18n import strings
 from tests.integration.api.page_support import GTIN, PACK, LoggedChains, log_chains
 from tests.integration.api.passport_support import register_chains
 from tests.integration.api.registry_support import install
+from tests.serving import REQUIRE_ENV, missing_tool, served_app
 
-REQUIRE_ENV = "CARBONTRAIL_REQUIRE_INTEROP"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
@@ -52,15 +47,8 @@ PHONE_UA = (
 
 
 def missing_browser(reason: str) -> NoReturn:
-    """Skip the test, or fail it when the environment requires the interop run (CI).
-
-    Raises:
-        pytest.fail.Exception: ``CARBONTRAIL_REQUIRE_INTEROP=1`` is set.
-        pytest.skip.Exception: otherwise.
-    """
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{REQUIRE_ENV}=1 but {reason}")
-    pytest.skip(f"{reason} (apt-get install -y chromium chromium-driver)")
+    """Skip, or fail in CI, for want of Debian's chromium (``tests/serving.missing_tool``)."""
+    missing_tool(reason, "apt-get install -y chromium chromium-driver")
 
 
 @pytest.mark.parametrize("required", [True, False])
@@ -115,23 +103,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     logged = log_chains(chains)
     with pytest.MonkeyPatch.context() as env:
         env.delenv("CARBONTRAIL_BASE_URL", raising=False)  # labels encode this server's own URL
-        server = uvicorn.Server(uvicorn.Config(create_app(chains.inst.settings), log_level="warning"))
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive(), "uvicorn stopped while starting"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        try:
-            yield Served(f"http://127.0.0.1:{port}", logged)
-        finally:
-            server.should_exit = True
-            thread.join(20)
-            sock.close()
+        with served_app(create_app(chains.inst.settings)) as url:
+            yield Served(url, logged)
 
 
 def _emulate(driver: WebDriver, metrics: dict[str, Any], *, language: str, mobile_ua: bool = False) -> None:
