@@ -39,7 +39,9 @@ KILLS = 4
 INSIDE = 3
 """Of which at least this many must land inside an append (submitted rows left pending or uncollected)."""
 
-MAX_KILLS = 10
+MAX_KILLS = 20
+"""Kills at most, looking for the INSIDE ones: with the faster appends of schema 3 a kill lands less often in
+the window where submitted rows are committed and not yet sequenced or collected (CI once saw 2 in 10)."""
 
 
 @dataclass(frozen=True)
